@@ -1,0 +1,27 @@
+"""The tree digest: one SHA-256 over a sorted listing of a directory tree."""
+
+from __future__ import annotations
+
+import hashlib
+
+
+class TreeDigest:
+    """Collects entries in any order; ``hexdigest()`` sorts them, so order never matters."""
+
+    def __init__(self) -> None:
+        self._lines: dict[str, str] = {}
+        self.size = 0
+
+    def add_file(self, path: str, executable: bool, size: int, sha256: str) -> None:
+        self._lines[path] = f"f {'x' if executable else '-'} {size} {sha256} {path!r}"
+        self.size += size
+
+    def add_dir(self, path: str) -> None:
+        self._lines[path] = f"d {path!r}"
+
+    def add_symlink(self, path: str, target: str) -> None:
+        self._lines[path] = f"l {path!r} {target!r}"
+
+    def hexdigest(self) -> str:
+        listing = "\n".join(self._lines[path] for path in sorted(self._lines))
+        return hashlib.sha256(listing.encode("utf-8", "surrogateescape")).hexdigest()

@@ -1,0 +1,156 @@
+"""What every benchmark shares: an isolated knitgraph, checked subprocesses, and result tables.
+
+:func:`isolated_knitgraph` runs ``knitgraph up`` in a fresh temporary ``KNITGRAPH_HOME`` on free
+ports (ignoring any ``NEO4J_URI`` or knit profile of the caller) and always runs ``knitgraph down``
+and removes the home afterwards. The ``knit`` and ``knitgraph`` executables are the ones next to
+the running Python, so ``.venv/bin/python -m bench`` measures that environment's knitgraph.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+MIB = 1 << 20
+# Variables of the caller that would point knitgraph or knit somewhere other than the isolated home.
+_FOREIGN_ENV = (
+    "NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE",
+    "KNIT_SERVER", "KNIT_PROFILE", "KNIT_PROFILE_STORE", "KNITGRAPH_HOST",
+)
+
+
+class BenchError(Exception):
+    """A benchmark could not run or produced a wrong result; the run fails with this message."""
+
+
+def tool(name: str) -> str:
+    """The executable ``name`` of the running Python's environment (else the one on PATH)."""
+    beside = Path(sys.executable).parent / name
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        raise BenchError(f"{name} is not installed next to {sys.executable} nor on PATH")
+    return found
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct TCP ports on 127.0.0.1 that were free a moment ago."""
+    with contextlib.ExitStack() as stack:
+        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [int(probe.getsockname()[1]) for probe in probes]
+
+
+def run_checked(command: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path | None = None) -> str:
+    """Run ``command`` to its end; its stdout, or :class:`BenchError` with its stderr if it failed."""
+    done = subprocess.run(list(command), env=env, cwd=cwd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise BenchError(f"`{' '.join(command)}` exited {done.returncode}:\n{done.stderr.strip()[-3000:]}")
+    return done.stdout
+
+
+def timed_run(
+    command: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[float, str]:
+    """Wall time in seconds of :func:`run_checked`, with its stdout."""
+    start = time.perf_counter()
+    out = run_checked(command, env=env, cwd=cwd)
+    return time.perf_counter() - start, out
+
+
+@dataclass(frozen=True)
+class Knitgraph:
+    """A running isolated knitgraph: its home, the environment reaching it, and ``knit`` for it."""
+
+    home: Path
+    env: dict[str, str]
+    api_root: str
+
+    def knit_command(self, *args: str) -> list[str]:
+        return [tool("knit"), *args]
+
+    def knit(self, *args: str) -> str:
+        """Run ``knit ARGS`` against this server (from its home, so no knitenv or profile applies)."""
+        return run_checked(self.knit_command(*args), env=self.env, cwd=self.home)
+
+    def timed_knit(self, *args: str) -> tuple[float, str]:
+        return timed_run(self.knit_command(*args), env=self.env, cwd=self.home)
+
+
+def _isolated_env(home: Path) -> tuple[dict[str, str], str]:
+    bolt, http, api = free_ports(3)
+    env = {key: value for key, value in os.environ.items() if key not in _FOREIGN_ENV}
+    api_root = f"http://127.0.0.1:{api}"
+    env.update({
+        "KNITGRAPH_HOME": str(home),
+        "KNITGRAPH_NEO4J_BOLT_PORT": str(bolt),
+        "KNITGRAPH_NEO4J_HTTP_PORT": str(http),
+        "KNITGRAPH_PORT": str(api),
+        "KNIT_SERVER": api_root,
+        "KNIT_PROFILE_STORE": str(home / "knit-profile-store"),
+    })
+    return env, api_root
+
+
+def _log_tail(home: Path) -> str:
+    log = home / "server.log"
+    return log.read_text(errors="replace")[-2000:] if log.exists() else "(no server.log)"
+
+
+@contextlib.contextmanager
+def isolated_knitgraph() -> Iterator[Knitgraph]:
+    """``knitgraph up`` in a temporary home; ``knitgraph down`` and removal of the home afterwards."""
+    home = Path(tempfile.mkdtemp(prefix="knitgraph-bench-home-"))
+    env, api_root = _isolated_env(home)
+    try:
+        try:
+            run_checked([tool("knitgraph"), "up"], env=env, cwd=home)
+        except BenchError as exc:
+            raise BenchError(f"{exc}\n--- server.log (tail) ---\n{_log_tail(home)}") from None
+        yield Knitgraph(home, env, api_root)
+    finally:
+        down = subprocess.run(
+            [tool("knitgraph"), "down"], env=env, cwd=home, capture_output=True, text=True, check=False
+        )
+        if down.returncode != 0:
+            sys.stderr.write(f"[bench] warning: `knitgraph down` failed:\n{down.stderr}\n")
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def machine() -> str:
+    """One line about where the numbers come from."""
+    cores = len(os.sched_getaffinity(0))
+    return f"{cores} cores (nproc) | Python {platform.python_version()} | {platform.system()} {platform.release()}"
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A plain-text table on stdout: the first column left-aligned, the others right-aligned."""
+    table = [list(header), *[list(row) for row in rows]]
+    widths = [max(len(row[column]) for row in table) for column in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        first, *rest = cells
+        return "  ".join([first.ljust(widths[0]), *(cell.rjust(w) for cell, w in zip(rest, widths[1:]))])
+
+    print(line(table[0]))
+    print("  ".join("-" * width for width in widths))
+    for row in table[1:]:
+        print(line(row))
+    sys.stdout.flush()

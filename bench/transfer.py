@@ -1,0 +1,202 @@
+"""Transfer throughput: ``knit data push`` and ``knit data pull -x`` next to ``tar -c | tar -x``.
+
+Generates a directory (``BENCH_TRANSFER_MIB``, default 1024 MiB: 7/8 of it in 8 large files, 1/8 in
+64 KiB files spread over subfolders; random bytes, so nothing compresses), then runs rounds of: a
+local ``tar -cf - . | tar -xf -`` copy, a push to an isolated knitgraph, a pull back with ``-x``.
+One warm-up round is not measured (its pull is compared with the source by ``diff -r``; any
+difference fails the benchmark), then ``BENCH_TRANSFER_ROUNDS`` (default 3) rounds are. Each figure
+is the median wall time, as the user sees it (``knit``'s own start-up included).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .harness import MIB, BenchError, Knitgraph, isolated_knitgraph, machine, median, print_table, tool
+
+SIZE_ENV = "BENCH_TRANSFER_MIB"
+DEFAULT_MIB = 1024
+ROUNDS_ENV = "BENCH_TRANSFER_ROUNDS"
+DEFAULT_ROUNDS = 3
+LARGE_FILES = 8
+SMALL_FILE = 64 << 10
+SMALL_PER_FOLDER = 64
+BLOCK = 16 * MIB
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The generated tree: ``large_count`` files of ``large_size`` bytes and ``small_count`` small ones."""
+
+    large_count: int
+    large_size: int
+    small_count: int
+
+    @property
+    def total(self) -> int:
+        return self.large_count * self.large_size + self.small_count * SMALL_FILE
+
+    def describe(self) -> str:
+        folders = -(-self.small_count // SMALL_PER_FOLDER)
+        return (
+            f"{self.total / MIB:.0f} MiB in {self.large_count + self.small_count} files "
+            f"({self.large_count} x {self.large_size / MIB:.1f} MiB + {self.small_count} x 64 KiB in {folders} folders)"
+        )
+
+
+def layout_for(mib: int) -> Layout:
+    total = mib * MIB
+    small_count = total // 8 // SMALL_FILE
+    return Layout(LARGE_FILES, (total - small_count * SMALL_FILE) // LARGE_FILES, small_count)
+
+
+def _positive_env(name: str, default: int) -> int:
+    text = os.environ.get(name, str(default))
+    if not text.isdigit() or int(text) < 1:
+        raise BenchError(f"{name} must be a positive whole number, not {text!r}")
+    return int(text)
+
+
+def _write(path: Path, size: int, index: int, block: bytes) -> None:
+    """``size`` bytes: a per-file random prefix, then ``block`` cyclically from a per-file offset."""
+    view = memoryview(block)
+    prefix = index.to_bytes(8, "big") + os.urandom(56)
+    offset = (index * 1_048_583) % len(block)
+    with open(path, "wb", buffering=0) as out:
+        written = out.write(prefix[:size])
+        while written < size:
+            chunk = view[offset : offset + size - written]
+            written += out.write(chunk)
+            offset = 0
+
+
+def generate(root: Path, layout: Layout) -> None:
+    block = os.urandom(BLOCK)
+    root.mkdir()
+    for index in range(layout.large_count):
+        _write(root / f"large-{index}.bin", layout.large_size, index, block)
+    for index in range(layout.small_count):
+        folder = root / "small" / f"part-{index // SMALL_PER_FOLDER:03d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        _write(folder / f"file-{index:05d}.bin", SMALL_FILE, layout.large_count + index, block)
+
+
+def tar_copy(source: Path, dest: Path) -> float:
+    """Wall time of ``tar -C SRC -cf - . | tar -C DST -xf -``."""
+    dest.mkdir()
+    start = time.perf_counter()
+    writer = subprocess.Popen(["tar", "-C", str(source), "-cf", "-", "."], stdout=subprocess.PIPE)
+    assert writer.stdout is not None
+    reader = subprocess.Popen(["tar", "-C", str(dest), "-xf", "-"], stdin=writer.stdout)
+    writer.stdout.close()
+    codes = (reader.wait(), writer.wait())
+    elapsed = time.perf_counter() - start
+    if codes != (0, 0):
+        raise BenchError(f"tar -c | tar -x exited {codes}")
+    return elapsed
+
+
+def check_identical(source: Path, pulled: Path) -> None:
+    done = subprocess.run(["diff", "-r", "-q", str(source), str(pulled)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise BenchError(f"the pulled tree differs from the pushed one:\n{(done.stdout + done.stderr)[-3000:]}")
+
+
+def check_disk(folder: Path, layout: Layout, rounds: int) -> None:
+    """Source, a copy, every push (the server keeps them all), staging and a pull."""
+    needed = (rounds + 5) * layout.total + 256 * MIB
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise BenchError(f"{folder} has {free / MIB:.0f} MiB free; this size needs about {needed / MIB:.0f} MiB")
+
+
+@dataclass
+class Timings:
+    tar: list[float]
+    push: list[float]
+    pull: list[float]
+    startup: float
+
+
+def _push(knitgraph: Knitgraph, source: Path) -> tuple[float, str]:
+    seconds, out = knitgraph.timed_knit("data", "push", "-t", "bench:transfer", str(source))
+    try:
+        return seconds, str(json.loads(out)["knitId"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BenchError(f"knit data push printed no Data: {out[-500:]!r}") from exc
+
+
+def _round(knitgraph: Knitgraph, work: Path, source: Path, label: str, verify: bool) -> tuple[float, float, float]:
+    """One tar copy, one push, one pull (seconds each); writes are synced before each step."""
+    os.sync()
+    copy = work / f"tar-{label}"
+    tar_seconds = tar_copy(source, copy)
+    shutil.rmtree(copy)
+    os.sync()
+    push_seconds, knit_id = _push(knitgraph, source)
+    os.sync()
+    dest = work / f"pull-{label}"
+    pull_seconds = knitgraph.timed_knit("data", "pull", "-x", knit_id, str(dest))[0]
+    if verify:
+        check_identical(source, dest / knit_id)
+    shutil.rmtree(dest)
+    return tar_seconds, push_seconds, pull_seconds
+
+
+def measure(knitgraph: Knitgraph, work: Path, source: Path, rounds: int) -> Timings:
+    """An unmeasured warm-up round (whose pull is checked against the source), then ``rounds``."""
+    _round(knitgraph, work, source, "warm-up", verify=True)
+    startup = median([knitgraph.timed_knit("--version")[0] for _ in range(3)])
+    timings = Timings([], [], [], startup)
+    for index in range(rounds):
+        tar_seconds, push_seconds, pull_seconds = _round(knitgraph, work, source, str(index), verify=False)
+        timings.tar.append(tar_seconds)
+        timings.push.append(push_seconds)
+        timings.pull.append(pull_seconds)
+    return timings
+
+
+def report(layout: Layout, timings: Timings) -> None:
+    mib = layout.total / MIB
+    tar_rate = mib / median(timings.tar)
+    rows: list[list[str]] = []
+    for label, runs in (
+        ("tar -cf - . | tar -xf -", timings.tar),
+        ("knit data push", timings.push),
+        ("knit data pull -x", timings.pull),
+    ):
+        rate = mib / median(runs)
+        rows.append([
+            label, f"{median(runs):.2f}", f"{rate:.0f}", " ".join(f"{s:.2f}" for s in runs), f"{rate / tar_rate:.2f}x",
+        ])
+    print_table(["step", "median s", "MiB/s", f"runs (s, {len(timings.tar)} rounds)", "vs tar|tar"], rows)
+    print()
+    for name, runs in (("push", timings.push), ("pull", timings.pull)):
+        rate = mib / median(runs)
+        print(f"{name} {rate:.0f} MiB/s | tar|tar {tar_rate:.0f} MiB/s | ratio {rate / tar_rate:.2f}x")
+    print(f"(wall times incl. knit start-up: `knit --version` alone takes {timings.startup:.2f} s; "
+          "1 warm-up round not counted; pulled tree checked identical with diff -r)")
+
+
+def run() -> None:
+    layout = layout_for(_positive_env(SIZE_ENV, DEFAULT_MIB))
+    rounds = _positive_env(ROUNDS_ENV, DEFAULT_ROUNDS)
+    print(f"== transfer: {layout.describe()}")
+    print(f"== machine: {machine()} | {tool('tar')} vs {tool('knit')}")
+    work = Path(tempfile.mkdtemp(prefix="knitgraph-bench-transfer-"))
+    try:
+        check_disk(work, layout, rounds)
+        source = work / "source"
+        generate(source, layout)
+        with isolated_knitgraph() as knitgraph:
+            timings = measure(knitgraph, work, source, rounds)
+        report(layout, timings)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

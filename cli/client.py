@@ -1,0 +1,93 @@
+"""The only way ``knit`` reaches the server: GraphQL documents from ``operations/`` and the content
+transfer endpoints. Takes any ``httpx.Client``, so tests can hand in starlette's TestClient."""
+
+from __future__ import annotations
+
+import contextlib
+from importlib.resources import files
+from typing import Any, Iterator
+
+import httpx
+
+from .errors import KnitCliError
+
+DIGEST_HEADER = "X-Knit-Content-Digest"
+# Content streams can pause while the other side writes to disk: generous read/write timeouts.
+TIMEOUT = httpx.Timeout(10.0, read=300.0, write=300.0)
+
+
+def _document() -> str:
+    folder = files("knitgraph.cli").joinpath("operations")
+    return "\n".join(
+        entry.read_text() for entry in sorted(folder.iterdir(), key=lambda e: e.name) if entry.name.endswith(".graphql")
+    )
+
+
+DOCUMENT = _document()
+
+
+def _error_from_body(response: httpx.Response) -> KnitCliError:
+    try:
+        message = response.json()["message"]
+        return KnitCliError(message["reason"], message.get("advice", ""), message.get("see", ""))
+    except (ValueError, KeyError, TypeError):
+        return KnitCliError(f"server error (status code = {response.status_code})", response.text[:500])
+
+
+class KnitClient:
+    def __init__(self, http: httpx.Client) -> None:
+        self.http = http
+
+    @contextlib.contextmanager
+    def _reaching(self) -> Iterator[None]:
+        try:
+            yield
+        except httpx.ConnectError as exc:
+            raise KnitCliError(
+                f"cannot reach the knitgraph server at {self.http.base_url}",
+                "start one with `knitgraph up`, or point knit at yours with KNIT_SERVER or `knit init`",
+            ) from exc
+        except httpx.TransportError as exc:
+            raise KnitCliError(
+                f"the connection to {self.http.base_url} broke: {exc}", "check the server log and try again"
+            ) from exc
+
+    def graphql(self, operation: str, **variables: Any) -> dict[str, Any]:
+        """Run one named operation of the CLI's documents; raise the server's error readably."""
+        payload = {"query": DOCUMENT, "operationName": operation, "variables": variables}
+        with self._reaching():
+            response = self.http.post("/graphql", json=payload)
+        try:
+            body = response.json()
+        except ValueError:
+            raise _error_from_body(response) from None
+        if body.get("errors"):
+            first = body["errors"][0]
+            extensions = first.get("extensions") or {}
+            raise KnitCliError(
+                extensions.get("reason", first.get("message", "unknown error")),
+                extensions.get("advice", ""),
+                extensions.get("see", ""),
+            )
+        if response.status_code != 200 or body.get("data") is None:
+            raise _error_from_body(response)
+        return dict(body["data"])
+
+    def upload(self, body: Iterator[bytes]) -> dict[str, Any]:
+        with self._reaching():
+            response = self.http.post(
+                "/api/uploads", content=body, headers={"Content-Type": "application/x-tar"}
+            )
+        if response.status_code != 200:
+            raise _error_from_body(response)
+        return dict(response.json())
+
+    @contextlib.contextmanager
+    def download(self, knit_id: str) -> Iterator[tuple[str, Iterator[bytes]]]:
+        """The Data's tar stream and the digest the server promises for it."""
+        with self._reaching():
+            with self.http.stream("GET", f"/api/data/{knit_id}/content") as response:
+                if response.status_code != 200:
+                    response.read()
+                    raise _error_from_body(response)
+                yield response.headers[DIGEST_HEADER], response.iter_bytes(1 << 20)

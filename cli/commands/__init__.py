@@ -1,0 +1,1 @@
+"""One module per command group, registered explicitly in ``cli.main``."""

@@ -1,0 +1,117 @@
+"""``knit data``: push, pull, find, show and tag Data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import flags, transfer
+from ..output import emit_json, knitfab_shape, log
+
+
+def _print_data(data: Any) -> None:
+    emit_json(knitfab_shape(data))
+
+
+@click.group()
+def data() -> None:
+    """Data: directories with key:value tags."""
+
+
+@data.command()
+@click.option("-t", "--tag", "tags", multiple=True, metavar="KEY:VALUE", help="Tag to put on the Data (repeatable).")
+@click.option("-n", "--name", is_flag=True, help="Also tag name:<directory name>.")
+@click.option("-L", "--dereference", is_flag=True, help="Store what symlinks point to, not the links.")
+@click.argument("sources", nargs=-1, required=True, metavar="DIRECTORY...")
+@click.pass_obj
+def push(obj: Any, tags: tuple[str, ...], name: bool, dereference: bool, sources: tuple[str, ...]) -> None:
+    """Upload each DIRECTORY as a new Data and print it as JSON.
+
+    The Data appears, with its tags, only once the whole directory arrived and its checksum
+    matched. Tags from the nearest knitenv file are added.
+    """
+    user_tags = [flags.tag(text, user=True) for text in (*tags, *obj.knitenv.tags)]
+    for source in sources:
+        path = Path(source)
+        if not path.is_dir():
+            log("data push", f"{source} is not a directory -- skipped")
+            continue
+        pushed_tags = [*user_tags, f"name:{path.resolve().name}"] if name else user_tags
+        log("data push", f"pushing {source} ...")
+        pushed = transfer.push_directory(obj.client, path, pushed_tags, dereference)
+        log("data push", f"pushed {source} as knit#id:{pushed['knitId']}")
+        _print_data(pushed)
+
+
+@data.command()
+@click.option("-x", "--extract", is_flag=True, help="Extract into DEST/KNIT_ID/ instead of saving DEST/KNIT_ID.tar.")
+@click.argument("knit_id")
+@click.argument("dest", default=".")
+@click.pass_obj
+def pull(obj: Any, extract: bool, knit_id: str, dest: str) -> None:
+    """Download a Data into DEST (default: here); DEST '-' writes the tar to stdout.
+
+    What arrives is checked against the Data's digest; on a mismatch nothing is kept.
+    """
+    if extract and dest == "-":
+        raise click.UsageError("-x/--extract cannot write to '-' (stdout); give a directory")
+    target = transfer.pull(obj.client, knit_id, dest, extract)
+    if target is not None:
+        log("data pull", f"knit#id:{knit_id} saved to {target}")
+
+
+@data.command()
+@click.option("-t", "--tag", "tags", multiple=True, metavar="KEY:VALUE",
+              help="Required tag (repeatable, all must match); knit#id, knit#timestamp, knit#transient too.")
+@click.option("--transient", default="both", metavar="both|yes|no", help="Only transient Data (yes), only settled (no).")
+@click.option("--since", metavar="YYYY-mm-dd[THH[:MM[:SS]]][TZ]", help="Finished at or after this time.")
+@click.option("--duration", metavar="DURATION", help="With --since: finished before since+duration (e.g. 2h30m).")
+@click.pass_obj
+def find(obj: Any, tags: tuple[str, ...], transient: str, since: str | None, duration: str | None) -> None:
+    """List Data carrying every given tag, as a JSON array."""
+    if duration is not None and since is None:
+        raise click.UsageError("since and duration must be specified together")
+    found = obj.client.graphql(
+        "FindData",
+        tags=[flags.tag(text, user=False) for text in tags],
+        transient=flags.transient(transient),
+        since=flags.since(since) if since else None,
+        duration=duration,
+    )["findData"]
+    _print_data(found)
+
+
+@data.command()
+@click.argument("knit_id")
+@click.pass_obj
+def show(obj: Any, knit_id: str) -> None:
+    """Print one Data as JSON."""
+    _print_data(obj.client.graphql("ShowData", knitId=knit_id)["data"])
+
+
+@data.command()
+@click.option("--add", multiple=True, metavar="KEY:VALUE", help="Tag to add (repeatable).")
+@click.option("--remove", multiple=True, metavar="KEY:VALUE", help="Tag to remove (repeatable).")
+@click.option("--remove-key", multiple=True, metavar="KEY", help="Remove every tag with this key (repeatable).")
+@click.argument("knit_id")
+@click.pass_obj
+def tag(obj: Any, add: tuple[str, ...], remove: tuple[str, ...], remove_key: tuple[str, ...], knit_id: str) -> None:
+    """Change a Data's tags at once: remove keys, then tags, then add; print the Data.
+
+    Adding a tag it has, or removing one it lacks, changes nothing. Plans whose inputs the new
+    tags match start Runs at once.
+    """
+    for key in remove_key:
+        if key.strip().startswith("knit#"):
+            raise click.UsageError(f"Tag starting knit# is reserved: '{key}'")
+    changed = obj.client.graphql(
+        "TagData",
+        knitId=knit_id,
+        add=[flags.tag(text, user=True) for text in add],
+        remove=[flags.tag(text, user=True) for text in remove],
+        removeKey=list(remove_key),
+    )["tagData"]
+    log("data tag", f"[OK] Tags are updated for data knit#id:{knit_id}")
+    _print_data(changed)

@@ -1,0 +1,39 @@
+"""``knit init``: register a server as a profile."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+import yaml
+
+from ..errors import KnitCliError
+from ..output import log
+from ..profiles import normalize_api_root, save_profile, store_path
+
+
+@click.command()
+@click.argument("knitprofile_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def init(ctx: click.Context, knitprofile_file: Path) -> None:
+    """Save the server named in KNITPROFILE_FILE ({apiRoot: URL}) as a profile and use it here.
+
+    The profile is named by --profile (default: this directory's path) and recorded in
+    ./.knitprofile, so knit uses it in this directory and below.
+    """
+    try:
+        content = yaml.safe_load(knitprofile_file.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise KnitCliError(f"{knitprofile_file} is not valid YAML: {exc}", "fix the file") from exc
+    if not isinstance(content, dict) or "apiRoot" not in content:
+        raise KnitCliError(f"{knitprofile_file} has no apiRoot", "write it as `apiRoot: http://host:port`")
+    api_root = normalize_api_root(str(content["apiRoot"]))
+    name = ctx.obj.profile or os.getcwd()
+    path = store_path(ctx.obj.profile_store)
+    save_profile(path, name, api_root, (content.get("cert") or {}).get("ca"))
+    marker = Path(".knitprofile")
+    fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(name + "\n")
+    log("init", f"profile {name} is saved to {path}")

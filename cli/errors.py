@@ -1,0 +1,23 @@
+"""The CLI's error: a reason and the advice, shown on stderr with exit code 1."""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+import click
+
+
+class KnitCliError(click.ClickException):
+    def __init__(self, reason: str, advice: str = "", see: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.advice = advice
+        self.see = see
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        lines = [f"Error: {self.reason}"]
+        if self.see:
+            lines.append(f"  see: {self.see}")
+        if self.advice:
+            lines.append(f"  advice: {self.advice}")
+        click.echo("\n".join(lines), err=True)

@@ -1,0 +1,70 @@
+"""The root of ``knit``: global flags, the shared context, and the command groups."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from dataclasses import dataclass, field
+
+import click
+import httpx
+
+from .client import TIMEOUT, KnitClient
+from .commands import data, init
+from .errors import KnitCliError
+from .profiles import KnitEnv, resolve_api_root
+
+
+@dataclass
+class CliContext:
+    """What every command gets: the chosen profile, the client for it, and the knitenv defaults."""
+
+    profile: str | None = None
+    profile_store: str | None = None
+    env: str | None = None
+    _client: KnitClient | None = field(default=None, repr=False)
+
+    @property
+    def client(self) -> KnitClient:
+        if self._client is None:
+            api_root = resolve_api_root(self.profile, self.profile_store)
+            self._client = KnitClient(httpx.Client(base_url=api_root, timeout=TIMEOUT))
+        return self._client
+
+    @property
+    def knitenv(self) -> KnitEnv:
+        return KnitEnv.load(self.env)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--profile", help="Profile to use (default: the nearest .knitprofile, or `knitgraph up`'s).")
+@click.option("--profile-store", help="Profile store file (default: ~/.knit/profile).")
+@click.option("--env", "env_file", help="knitenv file (default: the nearest knitenv).")
+@click.version_option(package_name="knitgraph", prog_name="knit")
+@click.pass_context
+def cli(ctx: click.Context, profile: str | None, profile_store: str | None, env_file: str | None) -> None:
+    """knit: push Data, apply Plans, follow Runs and their lineage on a knitgraph server.
+
+    The server is KNIT_SERVER if set, else the profile, else the one `knitgraph up` started.
+    """
+    if ctx.obj is None:
+        ctx.obj = CliContext(profile, profile_store, env_file)
+
+
+cli.add_command(data.data)
+cli.add_command(init.init)
+
+
+def main() -> None:
+    """Entry point: a bug still ends with a readable message (KNIT_DEBUG=1 shows the traceback)."""
+    try:
+        cli.main(prog_name="knit", standalone_mode=True)
+    except Exception as exc:  # noqa: BLE001 - the CLI's last edge: nothing may escape as a traceback
+        if os.environ.get("KNIT_DEBUG"):
+            traceback.print_exc()
+        KnitCliError(
+            f"unexpected error: {type(exc).__name__}: {exc}",
+            "this is a bug of knit; run again with KNIT_DEBUG=1 and report the traceback",
+        ).show()
+        sys.exit(1)

@@ -1,0 +1,63 @@
+"""What ``knit`` prints: results as JSON on stdout, logs and progress on stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Iterator
+
+import click
+
+# Knitfab leaves these out of its JSON when they are empty (reference §5.5).
+_OMIT_WHEN_NULL = frozenset({"mountpoint", "log", "exit", "image", "entrypoint", "args", "name"})
+_OMIT_WHEN_EMPTY = frozenset({"annotations"})
+
+
+def knitfab_shape(value: Any, keep_null: frozenset[str] = frozenset()) -> Any:
+    """Drop the optional fields Knitfab omits, recursively; ``keep_null`` keys stay as null."""
+    if isinstance(value, list):
+        return [knitfab_shape(item, keep_null) for item in value]
+    if not isinstance(value, dict):
+        return value
+    shaped = {}
+    for key, item in value.items():
+        if item is None and key in _OMIT_WHEN_NULL and key not in keep_null:
+            continue
+        if item == [] and key in _OMIT_WHEN_EMPTY:
+            continue
+        shaped[key] = knitfab_shape(item, keep_null)
+    return shaped
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=4, ensure_ascii=False))
+
+
+def log(command: str, message: str) -> None:
+    click.echo(f"[knit {command}] {message}", err=True)
+
+
+class Progress:
+    """Bytes moved so far, as a bar on a terminal and silence elsewhere."""
+
+    def __init__(self, label: str, total: int | None) -> None:
+        self._bar = None
+        if sys.stderr.isatty():
+            self._bar = click.progressbar(
+                length=total, label=label, file=sys.stderr, show_eta=True, show_percent=total is not None
+            )
+            self._bar.__enter__()
+
+    def advance(self, count: int) -> None:
+        if self._bar is not None:
+            self._bar.update(count)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
+def chunks_with_progress(chunks: Iterator[bytes], progress: Progress) -> Iterator[bytes]:
+    for chunk in chunks:
+        progress.advance(len(chunk))
+        yield chunk

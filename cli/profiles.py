@@ -1,0 +1,112 @@
+"""Which server ``knit`` talks to, and the user's knitenv defaults.
+
+The API root is, first to last: ``KNIT_SERVER``; the named profile (``--profile``, ``KNIT_PROFILE``,
+or the nearest ``.knitprofile`` file) from the profile store (``~/.knit/profile``, or
+``KNIT_PROFILE_STORE``); the knitprofile ``knitgraph up`` wrote into ``$KNITGRAPH_HOME``;
+``http://127.0.0.1:8080``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import yaml
+
+from .errors import KnitCliError
+
+DEFAULT_API_ROOT = "http://127.0.0.1:8080"
+
+
+def find_upwards(name: str, start: Path | None = None) -> Path | None:
+    folder = (start or Path.cwd()).resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / name).is_file():
+            return candidate / name
+    return None
+
+
+def store_path(override: str | None) -> Path:
+    return Path(override or os.environ.get("KNIT_PROFILE_STORE") or Path.home() / ".knit" / "profile")
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise KnitCliError(f"{path} is not valid YAML: {exc}", "fix or remove the file") from exc
+
+
+def normalize_api_root(api_root: str) -> str:
+    if not api_root.startswith(("http://", "https://")):
+        raise KnitCliError(
+            f"apiRoot '{api_root}' is not an absolute URL", "write it as http(s)://host:port"
+        )
+    root = api_root.rstrip("/")
+    return root[: -len("/api")] if root.endswith("/api") else root
+
+
+def load_store(path: Path) -> dict[str, Any]:
+    return _read_yaml(path) if path.exists() else {}
+
+
+def save_profile(path: Path, name: str, api_root: str, ca: str | None) -> None:
+    store = load_store(path)
+    store[name] = {"apiRoot": api_root, **({"cert": {"ca": ca}} if ca else {})}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".partial")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        yaml.safe_dump(store, out)
+    os.replace(temporary, path)
+
+
+def profile_name(explicit: str | None) -> str | None:
+    if explicit or os.environ.get("KNIT_PROFILE"):
+        return explicit or os.environ["KNIT_PROFILE"]
+    marker = find_upwards(".knitprofile")
+    return marker.read_text().splitlines()[0].strip() if marker and marker.read_text().strip() else None
+
+
+def resolve_api_root(explicit_profile: str | None, store_override: str | None) -> str:
+    if os.environ.get("KNIT_SERVER"):
+        return normalize_api_root(os.environ["KNIT_SERVER"])
+    name = profile_name(explicit_profile)
+    if name is not None:
+        path = store_path(store_override)
+        store = load_store(path)
+        if name not in store:
+            raise KnitCliError(
+                f"profile '{name}' not found in the profile store ({path})",
+                "register it with `knit init KNITPROFILE_FILE`, or set KNIT_SERVER",
+            )
+        return normalize_api_root(store[name]["apiRoot"])
+    home = Path(os.environ.get("KNITGRAPH_HOME") or platformdirs.user_data_dir("knitgraph"))
+    written_by_up = home / "knitprofile"
+    if written_by_up.exists():
+        return normalize_api_root(_read_yaml(written_by_up)["apiRoot"])
+    return DEFAULT_API_ROOT
+
+
+@dataclass(frozen=True)
+class KnitEnv:
+    """Defaults from the nearest ``knitenv`` file: tags added to pushes, resources for templates."""
+
+    tags: list[str] = field(default_factory=list)
+    resources: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, override: str | None) -> KnitEnv:
+        path = Path(override) if override else find_upwards("knitenv")
+        if path is None or not path.exists():
+            return cls()
+        content = _read_yaml(path)
+        if not isinstance(content, dict):
+            raise KnitCliError(f"{path} must be a YAML mapping with 'tag' and 'resource'", "fix the file")
+        return cls(
+            tags=[str(t) for t in content.get("tag") or []],
+            resources={str(k): str(v) for k, v in (content.get("resource") or {}).items()},
+        )

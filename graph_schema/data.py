@@ -1,0 +1,256 @@
+"""Data and their tags.
+
+Owns ``(:Data {knitId, contentDigest})``, ``(:Data)-[:TAGGED]->(:Tag {key, value})`` and the upload
+Runs of the pseudo plan ``knit#uploaded``:
+``(:Run {status: 'done'})-[:OF_PLAN]->(:Plan {name: 'knit#uploaded'})``,
+``(:Run)-[:PRODUCED {path: '/upload', log: false}]->(:Data)``.
+Reads also follow ``(:Data)-[:INPUT_TO {path}]->(:Run)`` and ``(:Data)-[:NOMINATED]->(:Input)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final, LiteralString
+
+from neo4j import AsyncManagedTransaction
+
+from .driver import Graph
+from .errors import NotFoundError
+from .records import DataRecord, Downstream, Mountpoint, Nomination, RunStatus, Upstream
+from .summaries import input_mountpoint, plan_summary, run_summary, tag_list
+from .tags import KEY_ID, KEY_TIMESTAMP, KEY_TRANSIENT, Tag
+from .timefmt import parse_instant
+
+CREATE_UPLOADED_DATA: Final[LiteralString] = """
+MATCH (p:Plan {name: 'knit#uploaded'})
+MERGE (r:Run {runId: $runId})
+ON CREATE SET r.status = 'done', r.updatedAt = $now, r.finishedAt = $now
+MERGE (r)-[:OF_PLAN]->(p)
+MERGE (r)-[:PRODUCED {path: '/upload', log: false}]->(d:Data {knitId: $knitId})
+ON CREATE SET d.contentDigest = $digest
+FOREACH (tag IN $tags |
+    MERGE (t:Tag {key: tag.key, value: tag.value})
+    MERGE (d)-[:TAGGED]->(t))
+RETURN d.knitId AS knitId
+"""
+
+GET_DATA_DETAILS: Final[LiteralString] = """
+UNWIND $knitIds AS knitId
+MATCH (d:Data {knitId: knitId})<-[made:PRODUCED]-(r:Run)-[:OF_PLAN]->(p:Plan)
+OPTIONAL MATCH (p)-[:HAS_OUTPUT]->(o:Output {path: made.path})
+RETURN d.knitId AS knitId, d.contentDigest AS digest, r.finishedAt AS finishedAt,
+    [(d)-[:TAGGED]->(t:Tag) | [t.key, t.value]] AS tags,
+    r {.runId, .status, .updatedAt, .exitCode, .exitMessage,
+       plan: p {.planId, .image, .entrypoint, .args, .name, .annotations}} AS run,
+    made.path AS path, made.log AS isLog,
+    [(o)-[:PUTS]->(t:Tag) | [t.key, t.value]] AS outputTags,
+    [(d)-[use:INPUT_TO]->(dr:Run)-[:OF_PLAN]->(dp:Plan)-[:HAS_INPUT]->(i:Input)
+        WHERE dr.status <> 'invalidated' AND i.path = use.path |
+        {run: dr {.runId, .status, .updatedAt, .exitCode, .exitMessage,
+                  plan: dp {.planId, .image, .entrypoint, .args, .name, .annotations}},
+         input: i {.path, .pinKnitId, .pinTimestamp,
+                   tags: [(i)-[:REQUIRES]->(t:Tag) | [t.key, t.value]]}}] AS downstreams,
+    [(d)-[:NOMINATED]->(i:Input)<-[:HAS_INPUT]-(np:Plan) |
+        {plan: np {.planId, .image, .entrypoint, .args, .name, .annotations},
+         input: i {.path, .pinKnitId, .pinTimestamp,
+                   tags: [(i)-[:REQUIRES]->(t:Tag) | [t.key, t.value]]}}] AS nominations
+"""
+
+FIND_DATA_IDS: Final[LiteralString] = """
+CALL () {
+    UNWIND $tags AS tag
+    MATCH (:Tag {key: tag.key, value: tag.value})<-[:TAGGED]-(d:Data)
+    WITH d, count(*) AS hits WHERE hits = size($tags)
+    RETURN d
+    UNION
+    MATCH (d:Data) WHERE size($tags) = 0
+    RETURN d
+}
+MATCH (d)<-[:PRODUCED]-(r:Run)
+WHERE ($knitId IS NULL OR d.knitId = $knitId)
+  AND ($timestamp IS NULL OR r.finishedAt = $timestamp)
+  AND ($transient IS NULL
+       OR ($transient = 'failed' AND r.status IN ['failed', 'invalidated'])
+       OR ($transient = 'processing' AND NOT r.status IN ['done', 'failed', 'invalidated']))
+  AND ($since IS NULL OR $since <= coalesce(r.finishedAt, r.updatedAt) < $until)
+RETURN d.knitId AS knitId
+ORDER BY coalesce(r.finishedAt, 9223372036854775807), knitId
+"""
+
+UPDATE_DATA_TAGS: Final[LiteralString] = """
+MATCH (d:Data {knitId: $knitId})
+SET d.tagsChangedAt = $now
+WITH d
+CALL (d) {
+    MATCH (d)-[e:TAGGED]->(t:Tag)
+    WHERE t.key IN $removeKeys OR {key: t.key, value: t.value} IN $remove
+    DELETE e
+}
+FOREACH (tag IN $add |
+    MERGE (t:Tag {key: tag.key, value: tag.value})
+    MERGE (d)-[:TAGGED]->(t))
+RETURN d.knitId AS knitId
+"""
+
+FIND_CONTENT_STATE: Final[LiteralString] = """
+MATCH (d:Data {knitId: $knitId})<-[:PRODUCED]-(r:Run)
+RETURN d.contentDigest AS digest, r.status AS status
+"""
+
+FIND_EXISTING_KNIT_IDS: Final[LiteralString] = """
+UNWIND $knitIds AS knitId
+MATCH (d:Data {knitId: knitId})
+RETURN d.knitId AS knitId
+"""
+
+
+def _tag_maps(tags: list[Tag]) -> list[dict[str, str]]:
+    return [{"key": tag.key, "value": tag.value} for tag in tags]
+
+
+async def _create_uploaded_data(
+    tx: AsyncManagedTransaction, **params: Any
+) -> None:
+    record = await (await tx.run(CREATE_UPLOADED_DATA, **params)).single()
+    if record is None:
+        raise NotFoundError(
+            "the pseudo plan knit#uploaded is missing", "restart the server so that it migrates the schema"
+        )
+
+
+async def create_uploaded_data(
+    graph: Graph, *, knit_id: str, run_id: str, tags: list[Tag], digest: str, now: int
+) -> None:
+    """Record a completed upload: a done Run of ``knit#uploaded`` and its output Data, at once."""
+    await graph.write(
+        _create_uploaded_data,
+        knitId=knit_id, runId=run_id, tags=_tag_maps(tags), digest=digest, now=now,
+    )
+
+
+def _data_record(row: dict[str, Any]) -> DataRecord:
+    run = run_summary(row["run"])
+    is_log = bool(row["isLog"])
+    output_tags = tag_list(row["outputTags"])
+    upstream = Upstream(
+        run=run,
+        mountpoint=None if is_log else Mountpoint(row["path"], output_tags),
+        log_tags=output_tags if is_log else None,
+    )
+    downstreams = sorted(
+        (Downstream(run_summary(d["run"]), input_mountpoint(d["input"])) for d in row["downstreams"]),
+        key=lambda d: (d.run.updated_at, d.run.run_id, d.mountpoint.path),
+    )
+    nominations = sorted(
+        (Nomination(input_mountpoint(n["input"]), plan_summary(n["plan"])) for n in row["nominations"]),
+        key=lambda n: (n.plan.plan_id, n.mountpoint.path),
+    )
+    return DataRecord(
+        knit_id=row["knitId"],
+        user_tags=tag_list(row["tags"]),
+        finished_at=row["finishedAt"],
+        upstream=upstream,
+        downstreams=tuple(downstreams),
+        nominations=tuple(nominations),
+        content_digest=row["digest"],
+    )
+
+
+async def _get_data_details(tx: AsyncManagedTransaction, knit_ids: list[str]) -> list[DataRecord]:
+    result = await tx.run(GET_DATA_DETAILS, knitIds=knit_ids)
+    by_id = {row["knitId"]: _data_record(row.data()) async for row in result}
+    return [by_id[knit_id] for knit_id in knit_ids if knit_id in by_id]
+
+
+async def find_data_details(graph: Graph, knit_ids: list[str]) -> list[DataRecord]:
+    """Details of the Data with these ids, in the given order; unknown ids are left out."""
+    return await graph.read(_get_data_details, knit_ids)
+
+
+async def get_data(graph: Graph, knit_id: str) -> DataRecord:
+    """The Data with this id; raises ``NotFoundError``."""
+    found = await find_data_details(graph, [knit_id])
+    if not found:
+        raise NotFoundError(
+            f"data knit#id:{knit_id} is not found", "list Data with `knit data find` to get a valid knitId"
+        )
+    return found[0]
+
+
+def _single(values: set[str]) -> str | None | bool:
+    """One value, ``None`` for none, ``False`` when two different values make a query unsatisfiable."""
+    if len(values) > 1:
+        return False
+    return next(iter(values), None)
+
+
+async def _find_data_ids(tx: AsyncManagedTransaction, **params: Any) -> list[str]:
+    result = await tx.run(FIND_DATA_IDS, **params)
+    return [row["knitId"] async for row in result]
+
+
+async def find_data(
+    graph: Graph, tags: list[Tag], since: int | None = None, until: int | None = None
+) -> list[DataRecord]:
+    """Data carrying all ``tags`` (system tags included), finished (or updated) in [since, until).
+
+    Two different values for one system key, or an unknown ``knit#`` key, match nothing.
+    """
+    system = {key: {t.value for t in tags if t.key == key} for key in (KEY_ID, KEY_TIMESTAMP, KEY_TRANSIENT)}
+    unknown_system = any(t.is_system() and t.key not in system for t in tags)
+    knit_id, timestamp, transient = (_single(system[key]) for key in (KEY_ID, KEY_TIMESTAMP, KEY_TRANSIENT))
+    if unknown_system or False in (knit_id, timestamp, transient):
+        return []
+    async def read(tx: AsyncManagedTransaction) -> list[DataRecord]:
+        ids = await _find_data_ids(
+            tx,
+            tags=_tag_maps([t for t in tags if not t.is_system()]),
+            knitId=knit_id,
+            timestamp=parse_instant(str(timestamp)) if timestamp else None,
+            transient=transient,
+            since=since,
+            until=until,
+        )
+        return await _get_data_details(tx, ids)
+
+    return await graph.read(read)
+
+
+async def _update_data_tags(tx: AsyncManagedTransaction, **params: Any) -> bool:
+    record = await (await tx.run(UPDATE_DATA_TAGS, **params)).single()
+    return record is not None
+
+
+async def update_data_tags(
+    graph: Graph, knit_id: str, *, add: list[Tag], remove: list[Tag], remove_keys: list[str], now: int
+) -> DataRecord:
+    """Remove by key, then remove exact tags, then add, in one transaction; returns the new Data.
+
+    Raises ``NotFoundError`` for an unknown knitId, whatever the change (Knitfab answers 500 for
+    removals only; reference §7.2)."""
+    changed = await graph.write(
+        _update_data_tags,
+        knitId=knit_id, add=_tag_maps(add), remove=_tag_maps(remove), removeKeys=remove_keys, now=now,
+    )
+    if not changed:
+        raise NotFoundError(f"data knit#id:{knit_id} is not found", "check the knitId with `knit data find`")
+    return await get_data(graph, knit_id)
+
+
+async def _find_content_state(tx: AsyncManagedTransaction, knit_id: str) -> tuple[str | None, RunStatus] | None:
+    record = await (await tx.run(FIND_CONTENT_STATE, knitId=knit_id)).single()
+    return None if record is None else (record["digest"], RunStatus(record["status"]))
+
+
+async def find_content_state(graph: Graph, knit_id: str) -> tuple[str | None, RunStatus] | None:
+    """The content digest of a Data and the status of the Run producing it, or None if unknown."""
+    return await graph.read(_find_content_state, knit_id)
+
+
+async def _find_existing(tx: AsyncManagedTransaction, knit_ids: list[str]) -> set[str]:
+    result = await tx.run(FIND_EXISTING_KNIT_IDS, knitIds=knit_ids)
+    return {row["knitId"] async for row in result}
+
+
+async def find_existing_knit_ids(graph: Graph, knit_ids: list[str]) -> set[str]:
+    """Which of these knitIds the graph knows; the content store sweeps the rest."""
+    return await graph.read(_find_existing, knit_ids)

@@ -1,0 +1,111 @@
+"""Frozen records returned by graph_schema; the only shapes the layers above ever see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .tags import Tag, normalize, system_tags
+
+
+class RunStatus(StrEnum):
+    DEACTIVATED = "deactivated"
+    WAITING = "waiting"
+    READY = "ready"
+    STARTING = "starting"
+    RUNNING = "running"
+    COMPLETING = "completing"
+    ABORTING = "aborting"
+    DONE = "done"
+    FAILED = "failed"
+    INVALIDATED = "invalidated"
+
+    @property
+    def transient(self) -> str | None:
+        """The ``knit#transient`` value that Data produced by a Run in this status carries."""
+        if self is RunStatus.DONE:
+            return None
+        if self in (RunStatus.FAILED, RunStatus.INVALIDATED):
+            return "failed"
+        return "processing"
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSummary:
+    plan_id: str
+    image: str | None = None
+    entrypoint: tuple[str, ...] | None = None
+    args: tuple[str, ...] | None = None
+    name: str | None = None
+    annotations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Exit:
+    code: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    run_id: str
+    status: RunStatus
+    updated_at: int
+    exit: Exit | None
+    plan: PlanSummary
+
+
+@dataclass(frozen=True, slots=True)
+class Mountpoint:
+    path: str
+    tags: tuple[Tag, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Upstream:
+    """Where a Data came from: a Run and either its output mountpoint or its log."""
+
+    run: RunSummary
+    mountpoint: Mountpoint | None
+    log_tags: tuple[Tag, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Downstream:
+    run: RunSummary
+    mountpoint: Mountpoint
+
+
+@dataclass(frozen=True, slots=True)
+class Nomination:
+    mountpoint: Mountpoint
+    plan: PlanSummary
+
+
+@dataclass(frozen=True, slots=True)
+class DataRecord:
+    knit_id: str
+    user_tags: tuple[Tag, ...]
+    finished_at: int | None
+    upstream: Upstream
+    downstreams: tuple[Downstream, ...]
+    nominations: tuple[Nomination, ...]
+    content_digest: str | None
+
+    @property
+    def transient(self) -> str | None:
+        return self.upstream.run.status.transient
+
+    @property
+    def tags(self) -> list[Tag]:
+        """User tags and the derived system tags, in Knitfab's display order."""
+        return normalize([*self.user_tags, *system_tags(self.knit_id, self.finished_at, self.transient)])
+
+
+@dataclass(frozen=True, slots=True)
+class StagedUpload:
+    """An upload fully received and verified by the content store, not yet a Data."""
+
+    upload_id: str
+    digest: str
+    size: int

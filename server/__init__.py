@@ -1,0 +1,2 @@
+"""knitgraph's server: the GraphQL API, the content transfer endpoints, the embedded Neo4j and the
+``knitgraph`` admin command."""

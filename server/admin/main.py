@@ -1,0 +1,137 @@
+"""``knitgraph``: run and administer a knitgraph server.
+
+    knitgraph up | down | status | serve
+    knitgraph neo4j install | start | stop | status
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+import uvicorn
+
+from knitgraph.graph_schema.errors import KnitError
+
+from ..embedded_neo4j import EmbeddedNeo4j
+from ..settings import Settings
+from .background import BackgroundServer
+
+
+def log(message: str) -> None:
+    click.echo(f"[knitgraph] {message}", err=True)
+
+
+class AdminGroup(click.Group):
+    """Turns knitgraph's own errors into a readable message and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KnitError as exc:
+            raise click.ClickException(f"{exc.reason}\n  advice: {exc.advice}") from exc
+
+
+@click.group(cls=AdminGroup)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Run knitgraph: the API server and, unless NEO4J_URI says otherwise, an embedded Neo4j.
+
+    Settings come from the environment: KNITGRAPH_HOME (data, logs, password), KNITGRAPH_HOST and
+    KNITGRAPH_PORT (API, default 127.0.0.1:8080), KNITGRAPH_NEO4J_BOLT_PORT / _HTTP_PORT (default
+    7687 / 7474), NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD (use another Neo4j instead).
+    """
+    ctx.obj = Settings()
+
+
+pass_settings = click.make_pass_decorator(Settings)
+
+
+@main.command()
+@pass_settings
+def up(settings: Settings) -> None:
+    """Start Neo4j (unless NEO4J_URI is set) and the API server in the background; wait for both."""
+    if settings.embedded_neo4j:
+        EmbeddedNeo4j(settings).start(log)
+    else:
+        log(f"using the Neo4j at {settings.neo4j_uri}")
+    server = BackgroundServer(settings)
+    pid = server.start()
+    log(f"API server is up at {settings.api_root} (pid {pid}; GraphiQL at {settings.api_root}/graphql)")
+    log(f"knit will use it: profile written to {server.profile_file}")
+
+
+@main.command()
+@pass_settings
+def down(settings: Settings) -> None:
+    """Stop what `knitgraph up` started; data stay under KNITGRAPH_HOME."""
+    log("API server stopped" if BackgroundServer(settings).stop() else "API server was not running")
+    if settings.embedded_neo4j:
+        EmbeddedNeo4j(settings).stop(log)
+
+
+@main.command()
+@pass_settings
+def status(settings: Settings) -> None:
+    """Say what runs: the API server and the embedded Neo4j."""
+    server = BackgroundServer(settings)
+    click.echo(f"api server: {'up' if server.healthy() else 'down'} ({settings.api_root})")
+    if settings.embedded_neo4j:
+        neo4j = EmbeddedNeo4j(settings)
+        click.echo(f"neo4j: {'up' if neo4j.pid() else 'down'} ({neo4j.bolt_uri}, Browser {neo4j.browser_url})")
+    else:
+        click.echo(f"neo4j: external ({settings.neo4j_uri})")
+    click.echo(f"home: {settings.home}")
+
+
+@main.command()
+@pass_settings
+def serve(settings: Settings) -> None:
+    """Run the API server in the foreground (Ctrl-C stops it)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(
+        "knitgraph.server.app:create_app", factory=True, host=settings.host, port=settings.port,
+        log_level="info", timeout_graceful_shutdown=10,
+    )
+
+
+@main.group()
+def neo4j() -> None:
+    """The embedded Neo4j server (ignored when NEO4J_URI is set)."""
+
+
+@neo4j.command("install")
+@pass_settings
+def neo4j_install(settings: Settings) -> None:
+    """Fetch Neo4j 5.26 Community from Maven Central with mvn (once)."""
+    EmbeddedNeo4j(settings).install(log)
+
+
+@neo4j.command("start")
+@pass_settings
+def neo4j_start(settings: Settings) -> None:
+    """Start the embedded Neo4j and wait until it answers on Bolt."""
+    EmbeddedNeo4j(settings).start(log)
+
+
+@neo4j.command("stop")
+@pass_settings
+def neo4j_stop(settings: Settings) -> None:
+    """Stop the embedded Neo4j."""
+    EmbeddedNeo4j(settings).stop(log)
+
+
+@neo4j.command("status")
+@pass_settings
+def neo4j_status(settings: Settings) -> None:
+    """Say whether the embedded Neo4j runs, where, and where its data and password are."""
+    server = EmbeddedNeo4j(settings)
+    pid = server.pid()
+    click.echo(f"neo4j: {'running, pid ' + str(pid) if pid else 'stopped'}")
+    click.echo(f"bolt: {server.bolt_uri}  browser: {server.browser_url}  user: neo4j")
+    click.echo(f"data: {server.dir / 'data'}  password file: {server.password_file}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

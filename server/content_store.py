@@ -1,0 +1,206 @@
+"""Where Data content lives: one directory per knitId under the knitgraph home.
+
+An upload is received into ``staging/<uploadId>/tree`` (held under a file lock while it streams),
+verified, and moved into ``content/<knitId>`` only when the graph is about to record it; a crash
+leaves at most a staging folder or an unrecorded content folder, and :meth:`sweep` removes both.
+A later storage backend (Kubernetes volumes) implements the same ``ContentStore`` protocol.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import AsyncIterator, Awaitable, Callable, Iterator, Protocol
+
+import anyio
+import anyio.from_thread
+import anyio.to_thread
+
+from knitgraph.archive import UnsafeArchiveError, extract_tar, write_tar
+from knitgraph.graph_schema.errors import ConflictError, InvalidInputError, NotFoundError
+from knitgraph.graph_schema.records import StagedUpload
+
+CHUNK = 1 << 20
+PENDING_GRACE_SECONDS = 600
+
+
+class ContentStore(Protocol):
+    async def receive(self, chunks: AsyncIterator[bytes]) -> StagedUpload: ...
+    def commit(self, upload_id: str, knit_id: str, digest: str) -> StagedUpload: ...
+    def confirm(self, knit_id: str) -> None: ...
+    def discard(self, knit_id: str) -> None: ...
+    def stream_tar(self, knit_id: str) -> Iterator[bytes]: ...
+    async def sweep(self, known: Callable[[list[str]], Awaitable[set[str]]]) -> int: ...
+
+
+class _ChunkReader(io.RawIOBase):
+    """A blocking file over an async chunk iterator, read from a worker thread."""
+
+    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
+        self._chunks = chunks
+        self._buffer = b""
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    async def _next(self) -> bytes:
+        try:
+            return await self._chunks.__anext__()
+        except StopAsyncIteration:
+            return b""
+
+    def readinto(self, target: memoryview) -> int:  # type: ignore[override]
+        while not self._buffer and not self._done:
+            self._buffer = anyio.from_thread.run(self._next)
+            self._done = not self._buffer
+        size = min(len(target), len(self._buffer))
+        target[:size] = self._buffer[:size]
+        self._buffer = self._buffer[size:]
+        return size
+
+
+def _lock(folder: Path) -> int | None:
+    """Take the folder's lock without waiting; None if a live process holds it."""
+    fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+class LocalContentStore:
+    """Content as plain directories on the local disk (the embedded default)."""
+
+    def __init__(self, root: Path, upload_ttl_seconds: int = 3600) -> None:
+        self.content = root / "content"
+        self.staging = root / "staging"
+        self.pending = self.content / ".pending"
+        self.upload_ttl_seconds = upload_ttl_seconds
+        for folder in (self.content, self.staging, self.pending):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def path(self, knit_id: str) -> Path:
+        return self.content / knit_id
+
+    async def receive(self, chunks: AsyncIterator[bytes]) -> StagedUpload:
+        """Stream a tar into staging; the upload is complete only when ``meta.json`` exists."""
+        upload_id = uuid.uuid4().hex
+        folder = self.staging / upload_id
+        folder.mkdir()
+        fd = _lock(folder)
+        assert fd is not None, "a fresh staging folder cannot be locked by anyone else"
+        (folder / "tree").mkdir()
+        try:
+            digest = await anyio.to_thread.run_sync(
+                lambda: extract_tar(io.BufferedReader(_ChunkReader(chunks), CHUNK), folder / "tree")
+            )
+            staged = StagedUpload(upload_id, digest.hexdigest(), digest.size)
+            meta = {"digest": staged.digest, "size": staged.size, "completedAt": time.time()}
+            (folder / "meta.json").write_text(json.dumps(meta))
+            return staged
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        finally:
+            os.close(fd)
+
+    def commit(self, upload_id: str, knit_id: str, digest: str) -> StagedUpload:
+        """Move a verified upload to ``content/<knitId>``; call :meth:`confirm` once recorded."""
+        folder = self.staging / upload_id
+        if not upload_id.isalnum() or not (folder / "meta.json").exists():
+            raise NotFoundError(
+                f"upload {upload_id} is not found (it failed, expired or was already used)",
+                "push the directory again",
+            )
+        fd = _lock(folder)
+        if fd is None:
+            raise ConflictError(f"upload {upload_id} is being committed already", "wait for that push to end")
+        try:
+            meta = json.loads((folder / "meta.json").read_text())
+            if meta["digest"] != digest:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise InvalidInputError(
+                    "checksum mismatch: the server received other content than the client sent",
+                    "push again; if it repeats, check the network and the disk",
+                )
+            (self.pending / knit_id).touch()
+            os.rename(folder / "tree", self.path(knit_id))
+            shutil.rmtree(folder, ignore_errors=True)
+            return StagedUpload(upload_id, meta["digest"], meta["size"])
+        finally:
+            os.close(fd)
+
+    def confirm(self, knit_id: str) -> None:
+        (self.pending / knit_id).unlink(missing_ok=True)
+
+    def discard(self, knit_id: str) -> None:
+        shutil.rmtree(self.path(knit_id), ignore_errors=True)
+        self.confirm(knit_id)
+
+    def stream_tar(self, knit_id: str) -> Iterator[bytes]:
+        """The Data's content as tar chunks, written by a thread into a pipe as they are read."""
+        root = self.path(knit_id)
+        if not root.is_dir():
+            raise NotFoundError(f"the content of knit#id:{knit_id} is missing", "the Data may have been removed")
+        read_end, write_end = os.pipe()
+
+        def produce() -> None:
+            with os.fdopen(write_end, "wb") as sink:
+                try:
+                    write_tar(root, sink)
+                except (BrokenPipeError, UnsafeArchiveError):
+                    pass  # the reader went away, or the client sees a digest mismatch
+
+        def chunks() -> Iterator[bytes]:
+            producer = threading.Thread(target=produce, name=f"tar-{knit_id}", daemon=True)
+            producer.start()
+            with os.fdopen(read_end, "rb") as source:
+                while chunk := source.read(CHUNK):
+                    yield chunk
+            producer.join()
+
+        return chunks()
+
+    def _sweep_staging(self) -> int:
+        removed = 0
+        for folder in self.staging.iterdir():
+            fd = _lock(folder)
+            if fd is None:
+                continue  # a live process is receiving or committing it
+            try:
+                meta = folder / "meta.json"
+                expired = not meta.exists() or (
+                    time.time() - json.loads(meta.read_text())["completedAt"] > self.upload_ttl_seconds
+                )
+                if expired:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    removed += 1
+            finally:
+                os.close(fd)
+        return removed
+
+    async def sweep(self, known: Callable[[list[str]], Awaitable[set[str]]]) -> int:
+        """Remove dead or expired uploads and content that no Data records; returns how many."""
+        removed = await anyio.to_thread.run_sync(self._sweep_staging)
+        names = [entry.name for entry in self.content.iterdir() if entry.name != ".pending"]
+        for start in range(0, len(names), 1000):
+            batch = names[start : start + 1000]
+            recorded = await known(batch)
+            for knit_id in batch:
+                marker = self.pending / knit_id
+                if knit_id in recorded:
+                    marker.unlink(missing_ok=True)
+                elif not marker.exists() or time.time() - marker.stat().st_mtime > PENDING_GRACE_SECONDS:
+                    await anyio.to_thread.run_sync(self.discard, knit_id)
+                    removed += 1
+        return removed

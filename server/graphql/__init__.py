@@ -1,0 +1,1 @@
+"""The GraphQL API (strawberry): every metadata read and write goes through it."""

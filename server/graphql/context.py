@@ -1,0 +1,21 @@
+"""What every resolver gets: the graph, the content store and the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import strawberry
+
+from knitgraph.graph_schema.driver import Graph
+from knitgraph.server.content_store import ContentStore
+from knitgraph.server.settings import Settings
+
+
+@dataclass
+class Context:
+    graph: Graph
+    store: ContentStore
+    settings: Settings
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,43 @@
+"""Server settings, read once from the environment (and the knitgraph home)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_home() -> Path:
+    return Path(platformdirs.user_data_dir("knitgraph"))
+
+
+class Settings(BaseSettings):
+    """Every knob of a knitgraph server. Environment variables win over defaults.
+
+    ``NEO4J_URI`` unset means the embedded Neo4j under ``KNITGRAPH_HOME``; set, it replaces it
+    (a Docker container, Aura, Neo4j Desktop) together with ``NEO4J_USER`` and ``NEO4J_PASSWORD``.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    home: Path = Field(default_factory=default_home, validation_alias="KNITGRAPH_HOME")
+    host: str = Field("127.0.0.1", validation_alias="KNITGRAPH_HOST")
+    port: int = Field(8080, validation_alias="KNITGRAPH_PORT")
+    neo4j_uri: str | None = Field(None, validation_alias="NEO4J_URI")
+    neo4j_user: str = Field("neo4j", validation_alias="NEO4J_USER")
+    neo4j_password: str | None = Field(None, validation_alias="NEO4J_PASSWORD")
+    neo4j_database: str = Field("neo4j", validation_alias="NEO4J_DATABASE")
+    neo4j_bolt_port: int = Field(7687, validation_alias="KNITGRAPH_NEO4J_BOLT_PORT")
+    neo4j_http_port: int = Field(7474, validation_alias="KNITGRAPH_NEO4J_HTTP_PORT")
+    neo4j_heap: str = Field("1g", validation_alias="KNITGRAPH_NEO4J_HEAP")
+    upload_ttl_seconds: int = Field(3600, validation_alias="KNITGRAPH_UPLOAD_TTL")
+
+    @property
+    def embedded_neo4j(self) -> bool:
+        return self.neo4j_uri is None
+
+    @property
+    def api_root(self) -> str:
+        return f"http://{self.host}:{self.port}"

@@ -1,0 +1,118 @@
+"""Fixtures: a real Neo4j for the whole session, a clean database per test, the app in-process.
+
+Neo4j is the embedded server (started here with free ports, in a temporary home) unless NEO4J_URI
+points at another one. If it cannot start, every test that needs it fails: nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Iterator, TypeVar
+
+import anyio
+import pytest
+from click.testing import CliRunner, Result
+from starlette.testclient import TestClient
+
+from knitgraph.cli.client import KnitClient
+from knitgraph.cli.main import CliContext, cli
+from knitgraph.graph_schema.driver import Graph
+from knitgraph.graph_schema.maintenance import wipe
+from knitgraph.server.app import create_app
+from knitgraph.server.embedded_neo4j import EmbeddedNeo4j, connection
+from knitgraph.server.settings import Settings
+
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def neo4j_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """NEO4J_URI/USER/PASSWORD of the session's Neo4j, started here unless NEO4J_URI is set."""
+    if os.environ.get("NEO4J_URI"):
+        yield {key: os.environ[key] for key in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD") if key in os.environ}
+        return
+    home = tmp_path_factory.mktemp("neo4j-home")
+    settings = Settings(
+        KNITGRAPH_HOME=home, KNITGRAPH_NEO4J_BOLT_PORT=free_port(), KNITGRAPH_NEO4J_HTTP_PORT=free_port()
+    )
+    server = EmbeddedNeo4j(settings)
+    server.start(lambda message: None)
+    uri, user, password = connection(settings)
+    try:
+        yield {"NEO4J_URI": uri, "NEO4J_USER": user, "NEO4J_PASSWORD": password}
+    finally:
+        server.stop(lambda message: None)
+
+
+@pytest.fixture
+def settings(neo4j_env: dict[str, str], tmp_path: Path) -> Settings:
+    return Settings(KNITGRAPH_HOME=tmp_path / "home", **neo4j_env)
+
+
+def run_on_graph(settings: Settings, work: Callable[[Graph], Awaitable[T]]) -> T:
+    """Run one async graph_schema call from a sync test, on a connection of its own."""
+
+    async def main() -> T:
+        uri, user, password = connection(settings)
+        graph = Graph(uri, user, password, settings.neo4j_database)
+        try:
+            return await work(graph)
+        finally:
+            await graph.close()
+
+    return anyio.run(main)
+
+
+@pytest.fixture
+def clean_graph(settings: Settings) -> Settings:
+    """An empty knitgraph database (migrated, pseudo plans present)."""
+    run_on_graph(settings, wipe)
+    return settings
+
+
+@pytest.fixture
+def client(clean_graph: Settings) -> Iterator[TestClient]:
+    """The real app in-process, lifespan included, over a clean database."""
+    with TestClient(create_app(clean_graph)) as test_client:
+        yield test_client
+
+
+class Knit:
+    """Runs `knit` commands in-process against the test app."""
+
+    def __init__(self, test_client: TestClient) -> None:
+        self.runner = CliRunner()
+        self.context = CliContext(_client=KnitClient(test_client))
+
+    def __call__(self, *args: str, expect: int = 0) -> Result:
+        result = self.runner.invoke(cli, list(args), obj=self.context, catch_exceptions=False)
+        assert result.exit_code == expect, f"exit {result.exit_code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+        return result
+
+
+@pytest.fixture
+def knit(client: TestClient) -> Knit:
+    return Knit(client)
+
+
+def graphql(test_client: TestClient, query: str, **variables: Any) -> dict[str, Any]:
+    response = test_client.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+@pytest.fixture(autouse=True)
+def isolated_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs in its own directory, blind to the user's profiles and knitenv."""
+    monkeypatch.chdir(tmp_path)
+    for variable in ("KNIT_SERVER", "KNIT_PROFILE", "KNIT_PROFILE_STORE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
