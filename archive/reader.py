@@ -64,7 +64,7 @@ def _read(
     digest = TreeDigest()
     hashes: dict[str, tuple[bool, int, str]] = {}
     try:
-        with tarfile.open(fileobj=stream, mode="r|") as tar:
+        with tarfile.open(fileobj=stream, mode="r|", bufsize=CHUNK) as tar:
             for member in tar:
                 name = _safe_name(member.name)
                 if name == ".":

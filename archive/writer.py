@@ -65,7 +65,7 @@ def write_tar(
     ``UnsafeArchiveError``. Devices, sockets and fifos are refused the same way.
     """
     digest = TreeDigest()
-    with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+    with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT, bufsize=CHUNK) as tar:
         for name, path in _entries(root, dereference):
             info = os.stat(path) if dereference else os.lstat(path)
             member = tarfile.TarInfo(name)

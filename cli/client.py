@@ -90,4 +90,4 @@ class KnitClient:
                 if response.status_code != 200:
                     response.read()
                     raise _error_from_body(response)
-                yield response.headers[DIGEST_HEADER], response.iter_bytes(1 << 20)
+                yield response.headers[DIGEST_HEADER], response.iter_bytes()

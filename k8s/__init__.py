@@ -1,0 +1,1 @@
+"""Everything Kubernetes: the ``kubernetes`` executor and the deployment manifests (issue 7)."""

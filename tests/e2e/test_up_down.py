@@ -1,0 +1,46 @@
+"""`knitgraph up` / `down` with the embedded Neo4j: the data survive, and knit finds the server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ..conftest import free_port
+from ..trees import describe, make_varied_tree
+from .processes import BIN, knit, knit_json
+
+
+def knitgraph(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([str(BIN / "knitgraph"), *args], env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, f"knitgraph {' '.join(args)} -> {done.returncode}\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+@pytest.mark.e2e
+def test_data_survive_down_and_up(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("NEO4J_", "KNIT_"))}
+    env.update(
+        KNITGRAPH_HOME=str(tmp_path / "home"),
+        KNITGRAPH_PORT=str(free_port()),
+        KNITGRAPH_NEO4J_BOLT_PORT=str(free_port()),
+        KNITGRAPH_NEO4J_HTTP_PORT=str(free_port()),
+    )
+    tree = make_varied_tree(tmp_path / "dataset")
+    knitgraph("up", env=env)
+    try:
+        password_file = tmp_path / "home" / "neo4j" / "password"
+        assert oct(password_file.stat().st_mode & 0o777) == "0o600"
+        pushed = knit_json("data", "push", "-t", "survives:restart", str(tree), env=env, cwd=tmp_path)
+        knitgraph("down", env=env)
+        assert "down" in knitgraph("status", env=env).stdout
+        knitgraph("up", env=env)
+        found = knit_json("data", "find", "-t", "survives:restart", env=env, cwd=tmp_path)
+        assert [d["knitId"] for d in found] == [pushed["knitId"]]
+        knit("data", "pull", "-x", pushed["knitId"], "out", env=env, cwd=tmp_path)
+        assert describe(tmp_path / "out" / pushed["knitId"]) == describe(tree)
+    finally:
+        knitgraph("down", env=env)
+    assert "neo4j: down" in knitgraph("status", env=env).stdout
