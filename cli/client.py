@@ -4,6 +4,7 @@ transfer endpoints. Takes any ``httpx.Client``, so tests can hand in starlette's
 from __future__ import annotations
 
 import contextlib
+import re
 from importlib.resources import files
 from typing import Any, Iterator
 
@@ -16,14 +17,33 @@ DIGEST_HEADER = "X-Knit-Content-Digest"
 TIMEOUT = httpx.Timeout(10.0, read=300.0, write=300.0)
 
 
-def _document() -> str:
+_DEFINITION = re.compile(r"^(query|mutation|fragment)\s+(\w+)", re.MULTILINE)
+_SPREAD = re.compile(r"\.\.\.\s*(\w+)")
+
+
+def _definitions() -> dict[str, str]:
+    """Every operation and fragment of ``operations/*.graphql``, by name."""
     folder = files("knitgraph.cli").joinpath("operations")
-    return "\n".join(
-        entry.read_text() for entry in sorted(folder.iterdir(), key=lambda e: e.name) if entry.name.endswith(".graphql")
-    )
+    text = "\n".join(entry.read_text() for entry in folder.iterdir() if entry.name.endswith(".graphql"))
+    starts = list(_DEFINITION.finditer(text))
+    return {
+        match.group(2): text[match.start() : starts[index + 1].start() if index + 1 < len(starts) else len(text)]
+        for index, match in enumerate(starts)
+    }
 
 
-DOCUMENT = _document()
+DEFINITIONS = _definitions()
+
+
+def document(operation: str) -> str:
+    """The operation with exactly the fragments it uses, so a server only needs what it asks for."""
+    needed, pending = [operation], [operation]
+    while pending:
+        for fragment in _SPREAD.findall(DEFINITIONS[pending.pop()]):
+            if fragment not in needed:
+                needed.append(fragment)
+                pending.append(fragment)
+    return "\n".join(DEFINITIONS[name] for name in needed)
 
 
 def _error_from_body(response: httpx.Response) -> KnitCliError:
@@ -54,7 +74,7 @@ class KnitClient:
 
     def graphql(self, operation: str, **variables: Any) -> dict[str, Any]:
         """Run one named operation of the CLI's documents; raise the server's error readably."""
-        payload = {"query": DOCUMENT, "operationName": operation, "variables": variables}
+        payload = {"query": document(operation), "operationName": operation, "variables": variables}
         with self._reaching():
             response = self.http.post("/graphql", json=payload)
         try:

@@ -11,7 +11,7 @@ import click
 import httpx
 
 from .client import TIMEOUT, KnitClient
-from .commands import data, init
+from .commands import data, init, plan, run
 from .errors import KnitCliError
 from .profiles import KnitEnv, resolve_api_root
 
@@ -54,6 +54,8 @@ def cli(ctx: click.Context, profile: str | None, profile_store: str | None, env_
 
 cli.add_command(data.data)
 cli.add_command(init.init)
+cli.add_command(plan.plan)
+cli.add_command(run.run)
 
 
 def main() -> None:

@@ -9,8 +9,10 @@ from typing import Any, Iterator
 import click
 
 # Knitfab leaves these out of its JSON when they are empty (reference §5.5).
-_OMIT_WHEN_NULL = frozenset({"mountpoint", "log", "exit", "image", "entrypoint", "args", "name"})
-_OMIT_WHEN_EMPTY = frozenset({"annotations"})
+_OMIT_WHEN_NULL = frozenset(
+    {"mountpoint", "log", "exit", "image", "entrypoint", "args", "name", "on_node", "service_account"}
+)
+_OMIT_WHEN_EMPTY = frozenset({"annotations", "resources"})
 
 
 def knitfab_shape(value: Any, keep_null: frozenset[str] = frozenset()) -> Any:
@@ -23,7 +25,7 @@ def knitfab_shape(value: Any, keep_null: frozenset[str] = frozenset()) -> Any:
     for key, item in value.items():
         if item is None and key in _OMIT_WHEN_NULL and key not in keep_null:
             continue
-        if item == [] and key in _OMIT_WHEN_EMPTY:
+        if item in ([], {}) and key in _OMIT_WHEN_EMPTY:
             continue
         shaped[key] = knitfab_shape(item, keep_null)
     return shaped

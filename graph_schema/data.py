@@ -15,6 +15,7 @@ from neo4j import AsyncManagedTransaction
 
 from .driver import Graph
 from .errors import NotFoundError
+from .nominations import renominate_data
 from .records import DataRecord, Downstream, Mountpoint, Nomination, RunStatus, Upstream
 from .summaries import input_mountpoint, plan_summary, run_summary, tag_list
 from .tags import KEY_ID, KEY_TIMESTAMP, KEY_TRANSIENT, Tag
@@ -107,21 +108,21 @@ def _tag_maps(tags: list[Tag]) -> list[dict[str, str]]:
     return [{"key": tag.key, "value": tag.value} for tag in tags]
 
 
-async def _create_uploaded_data(
-    tx: AsyncManagedTransaction, **params: Any
-) -> None:
+async def _create_uploaded_data(tx: AsyncManagedTransaction, **params: Any) -> list[str]:
     record = await (await tx.run(CREATE_UPLOADED_DATA, **params)).single()
     if record is None:
         raise NotFoundError(
             "the pseudo plan knit#uploaded is missing", "restart the server so that it migrates the schema"
         )
+    return await renominate_data(tx, [params["knitId"]])
 
 
 async def create_uploaded_data(
     graph: Graph, *, knit_id: str, run_id: str, tags: list[Tag], digest: str, now: int
-) -> None:
-    """Record a completed upload: a done Run of ``knit#uploaded`` and its output Data, at once."""
-    await graph.write(
+) -> list[str]:
+    """Record a completed upload: a done Run of ``knit#uploaded`` and its output Data, nominated
+    for matching plan inputs, at once. Returns the plans that got new nominations."""
+    return await graph.write(
         _create_uploaded_data,
         knitId=knit_id, runId=run_id, tags=_tag_maps(tags), digest=digest, now=now,
     )
@@ -195,7 +196,8 @@ async def find_data(
 
     Two different values for one system key, or an unknown ``knit#`` key, match nothing.
     """
-    system = {key: {t.value for t in tags if t.key == key} for key in (KEY_ID, KEY_TIMESTAMP, KEY_TRANSIENT)}
+    system = {key: {t.value for t in tags if t.key == key} for key in (KEY_ID, KEY_TRANSIENT)}
+    system[KEY_TIMESTAMP] = {str(parse_instant(t.value)) for t in tags if t.key == KEY_TIMESTAMP}
     unknown_system = any(t.is_system() and t.key not in system for t in tags)
     knit_id, timestamp, transient = (_single(system[key]) for key in (KEY_ID, KEY_TIMESTAMP, KEY_TRANSIENT))
     if unknown_system or False in (knit_id, timestamp, transient):
@@ -205,7 +207,7 @@ async def find_data(
             tx,
             tags=_tag_maps([t for t in tags if not t.is_system()]),
             knitId=knit_id,
-            timestamp=parse_instant(str(timestamp)) if timestamp else None,
+            timestamp=int(str(timestamp)) if timestamp else None,
             transient=transient,
             since=since,
             until=until,
@@ -215,25 +217,27 @@ async def find_data(
     return await graph.read(read)
 
 
-async def _update_data_tags(tx: AsyncManagedTransaction, **params: Any) -> bool:
+async def _update_data_tags(tx: AsyncManagedTransaction, **params: Any) -> list[str] | None:
     record = await (await tx.run(UPDATE_DATA_TAGS, **params)).single()
-    return record is not None
+    if record is None:
+        return None
+    return await renominate_data(tx, [params["knitId"]])
 
 
 async def update_data_tags(
     graph: Graph, knit_id: str, *, add: list[Tag], remove: list[Tag], remove_keys: list[str], now: int
-) -> DataRecord:
-    """Remove by key, then remove exact tags, then add, in one transaction; returns the new Data.
+) -> list[str]:
+    """Remove by key, then remove exact tags, then add, and renominate, in one transaction.
 
-    Raises ``NotFoundError`` for an unknown knitId, whatever the change (Knitfab answers 500 for
-    removals only; reference §7.2)."""
-    changed = await graph.write(
+    Returns the plans that got new nominations. Raises ``NotFoundError`` for an unknown knitId,
+    whatever the change (Knitfab answers 500 for removals only; reference §7.2)."""
+    plans = await graph.write(
         _update_data_tags,
         knitId=knit_id, add=_tag_maps(add), remove=_tag_maps(remove), removeKeys=remove_keys, now=now,
     )
-    if not changed:
+    if plans is None:
         raise NotFoundError(f"data knit#id:{knit_id} is not found", "check the knitId with `knit data find`")
-    return await get_data(graph, knit_id)
+    return plans
 
 
 async def _find_content_state(tx: AsyncManagedTransaction, knit_id: str) -> tuple[str | None, RunStatus] | None:

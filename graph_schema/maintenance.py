@@ -31,7 +31,7 @@ async def _delete_batch(tx: AsyncManagedTransaction) -> int:
 
 
 async def wipe(graph: Graph) -> None:
-    """Delete every node, then migrate again: an empty knitgraph (tests and `knitgraph reset`)."""
+    """Delete every node, then migrate again: an empty knitgraph (for tests)."""
     while await graph.write(_delete_batch):
         pass
     await apply_migrations(graph)

@@ -109,3 +109,52 @@ class StagedUpload:
     upload_id: str
     digest: str
     size: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlanLink:
+    """One end of a plan-to-plan link: a plan and its output mountpoint, log, or input."""
+
+    plan: PlanSummary
+    mountpoint: Mountpoint | None
+    log_tags: tuple[Tag, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanInput:
+    mountpoint: Mountpoint
+    upstreams: tuple[PlanLink, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOutput:
+    mountpoint: Mountpoint
+    downstreams: tuple[PlanLink, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRecord:
+    summary: PlanSummary
+    inputs: tuple[PlanInput, ...]
+    outputs: tuple[PlanOutput, ...]
+    log: PlanOutput | None
+    active: bool
+    resources: dict[str, str]
+    on_node: dict[str, tuple[str, ...]]
+    service_account: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """A mountpoint of a Run and the Data assigned to it."""
+
+    mountpoint: Mountpoint
+    knit_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    summary: RunSummary
+    inputs: tuple[Assignment, ...]
+    outputs: tuple[Assignment, ...]
+    log: Assignment | None

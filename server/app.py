@@ -22,6 +22,7 @@ from .content_store import LocalContentStore
 from .embedded_neo4j import connection
 from .graphql.context import Context
 from .graphql.schema import schema
+from .projector import catch_up_forever
 from .settings import Settings
 from .transfer import download, knit_error_handler, upload
 
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             app.state.graph, app.state.store, app.state.settings = graph, store, settings
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(_sweep_forever, store, graph)
+                tasks.start_soon(catch_up_forever, graph)
                 yield
                 tasks.cancel_scope.cancel()
         finally:

@@ -185,11 +185,12 @@ class EmbeddedNeo4j:
             log(f"Neo4j is already running ({self.bolt_uri})")
             return
         port = self.settings.neo4j_bolt_port
-        if _port_open(port):
-            raise UnavailableError(
-                f"port {port} is taken by another process, so the embedded Neo4j cannot listen there",
-                "stop that process, or choose another port with KNITGRAPH_NEO4J_BOLT_PORT",
-            )
+        for taken, variable in ((port, "BOLT"), (self.settings.neo4j_http_port, "HTTP")):
+            if _port_open(taken):
+                raise UnavailableError(
+                    f"port {taken} is taken by another process, so the embedded Neo4j cannot listen there",
+                    f"stop that process, or choose another port with KNITGRAPH_NEO4J_{variable}_PORT",
+                )
         self.install(log)
         java = self.java()
         self._write_conf()
@@ -207,7 +208,7 @@ class EmbeddedNeo4j:
         self.pid_file.write_text(str(process.pid))
         log(f"starting Neo4j (pid {process.pid}, data in {self.dir / 'data'})...")
         deadline = time.monotonic() + timeout
-        while not _port_open(port):
+        while not (_port_open(port) and _port_open(self.settings.neo4j_http_port)):
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 tail = self.console_log.read_text(errors="replace")[-1500:]

@@ -7,9 +7,11 @@ from strawberry.tools import merge_types
 
 from .errors import KnitErrors
 from .operations.data import DataMutation, DataQuery
+from .operations.plan import PlanMutation, PlanQuery
+from .operations.run import RunQuery
 from .operations.system import SystemQuery
 
-Query = merge_types("Query", (SystemQuery, DataQuery))
-Mutation = merge_types("Mutation", (DataMutation,))
+Query = merge_types("Query", (SystemQuery, DataQuery, PlanQuery, RunQuery))
+Mutation = merge_types("Mutation", (DataMutation, PlanMutation))
 
 schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=[KnitErrors])

@@ -13,6 +13,7 @@ from knitgraph.graph_schema.errors import InvalidInputError
 from knitgraph.graph_schema.tags import Tag, parse_user_tags, reject_system_key
 from knitgraph.graph_schema.timefmt import now_ms, parse_duration_ms, parse_instant
 
+from ...projector import project
 from ..context import Info
 from ..types.data import Data
 
@@ -26,7 +27,7 @@ class Transient(Enum):
     NO = "no"
 
 
-def _window(since: str | None, duration: str | None) -> tuple[int | None, int | None]:
+def window(since: str | None, duration: str | None) -> tuple[int | None, int | None]:
     if since is None:
         if duration is not None:
             raise InvalidInputError(
@@ -57,7 +58,7 @@ class DataQuery:
         duration: str | None = None,
     ) -> list[Data]:
         wanted = [Tag.parse(text) for text in tags or []]
-        start, end = _window(since, duration)
+        start, end = window(since, duration)
         found = await data_graph.find_data(info.context.graph, wanted, start, end)
         if transient is not Transient.BOTH:
             found = [d for d in found if (d.transient is not None) == (transient is Transient.YES)]
@@ -78,10 +79,11 @@ class DataMutation:
         store, graph = info.context.store, info.context.graph
         staged = await anyio.to_thread.run_sync(store.commit, str(upload_id), knit_id, digest)
         # On failure the content stays, marked pending: the sweep keeps it if the write did land.
-        await data_graph.create_uploaded_data(
+        plans = await data_graph.create_uploaded_data(
             graph, knit_id=knit_id, run_id=run_id, tags=user_tags, digest=staged.digest, now=now_ms()
         )
         store.confirm(knit_id)
+        await project(graph, plans)
         return Data.from_record(await data_graph.get_data(graph, knit_id))
 
     @strawberry.mutation(
@@ -98,12 +100,14 @@ class DataMutation:
         keys = [key.strip() for key in remove_key or []]
         for key in keys:
             reject_system_key(key)
-        record = await data_graph.update_data_tags(
-            info.context.graph,
+        graph = info.context.graph
+        plans = await data_graph.update_data_tags(
+            graph,
             str(knit_id),
             add=parse_user_tags(add or []),
             remove=parse_user_tags(remove or []),
             remove_keys=keys,
             now=now_ms(),
         )
-        return Data.from_record(record)
+        await project(graph, plans)
+        return Data.from_record(await data_graph.get_data(graph, str(knit_id)))

@@ -1,0 +1,149 @@
+"""``knit plan``: template, apply, show, find, active, resource, annotate, serviceaccount."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import click
+
+from .. import flags, plan_template
+from ..errors import KnitCliError
+from ..output import emit_json, knitfab_shape, log
+from ..plan_file import read_plan_file
+
+
+def _print_plan(plan: Any) -> None:
+    emit_json(knitfab_shape(plan))
+
+
+def _active_flag(text: str) -> bool | None:
+    mapping = {"both": None, "yes": True, "true": True, "no": False, "false": False}
+    if text.lower() not in mapping:
+        raise click.UsageError(f"--active '{text}': choose both, yes, true, no or false")
+    return mapping[text.lower()]
+
+
+@click.group()
+def plan() -> None:
+    """Plans: which image runs on Data with which tags, and how its outputs are tagged."""
+
+
+@plan.command()
+@click.option("--scratch", is_flag=True, help="A template without an image tarball.")
+@click.option("-i", "--input", "image_tar", metavar="IMAGE_TAR|-", default="-",
+              help="`docker save` tarball to read (default: stdin).")
+@click.argument("image", required=False, metavar="[IMAGE:TAG]")
+@click.pass_obj
+def template(obj: Any, scratch: bool, image_tar: str, image: str | None) -> None:
+    """Print a commented plan YAML, guessed from an image (`docker save IMAGE | knit plan template`)."""
+    if scratch:
+        if image is not None:
+            raise click.UsageError("--scratch and IMAGE:TAG exclude each other")
+        click.echo(plan_template.scratch_template(obj.knitenv), nl=False)
+    else:
+        if image_tar == "-" and sys.stdin.isatty():
+            raise click.UsageError("pipe a `docker save` tarball into stdin, give -i IMAGE_TAR, or use --scratch")
+        source: BinaryIO
+        with sys.stdin.buffer if image_tar == "-" else open(image_tar, "rb") as source:
+            click.echo(plan_template.image_template(source, image, obj.knitenv), nl=False)
+    log("plan template", plan_template.GENERATED_MESSAGE)
+
+
+@plan.command()
+@click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def apply(obj: Any, plan_file: Path) -> None:
+    """Register the plan in PLAN_FILE and print it; Runs for matching Data start at once."""
+    parsed, warnings = read_plan_file(plan_file)
+    for warning in warnings:
+        log("plan apply", f"[WARN] {warning}")
+    try:
+        applied = obj.client.graphql("ApplyPlan", spec=parsed.to_spec_input())["applyPlan"]
+    except KnitCliError as exc:
+        raise KnitCliError(f"failed to apply Plan: {exc.reason}", exc.advice, exc.see) from exc
+    _print_plan(applied)
+
+
+@plan.command()
+@click.argument("plan_id")
+@click.pass_obj
+def show(obj: Any, plan_id: str) -> None:
+    """Print one plan as JSON."""
+    _print_plan(obj.client.graphql("ShowPlan", planId=plan_id)["plan"])
+
+
+@plan.command()
+@click.option("--active", default="both", metavar="both|yes|no", help="Only active (yes) or inactive (no) plans.")
+@click.option("--image", metavar="IMAGE[:TAG]", help="Only plans of this image repository (and tag).")
+@click.option("-i", "--in-tag", "in_tags", multiple=True, metavar="KEY:VALUE", help="One input carries all these.")
+@click.option("-o", "--out-tag", "out_tags", multiple=True, metavar="KEY:VALUE", help="One output or log carries all.")
+@click.pass_obj
+def find(obj: Any, active: str, image: str | None, in_tags: tuple[str, ...], out_tags: tuple[str, ...]) -> None:
+    """List plans matching every condition, as a JSON array."""
+    found = obj.client.graphql(
+        "FindPlans", active=_active_flag(active), image=image,
+        inTags=[flags.tag(t, user=False) for t in in_tags], outTags=[flags.tag(t, user=False) for t in out_tags],
+    )["findPlans"]
+    _print_plan(found)
+
+
+@plan.command()
+@click.argument("mode", metavar="yes|no")
+@click.argument("plan_id")
+@click.pass_obj
+def active(obj: Any, mode: str, plan_id: str) -> None:
+    """Activate (yes) or deactivate (no) a plan; its waiting Runs follow."""
+    wanted = _active_flag(mode)
+    if wanted is None:
+        raise click.UsageError(f"mode '{mode}': choose yes or no")
+    _print_plan(obj.client.graphql("SetPlanActive", planId=plan_id, active=wanted)["setPlanActive"])
+
+
+@plan.command()
+@click.option("-s", "--set", "to_set", multiple=True, metavar="TYPE=QUANTITY", help="e.g. cpu=500m, memory=2Gi.")
+@click.option("-u", "--unset", "to_unset", multiple=True, metavar="TYPE", help="Remove this limit.")
+@click.argument("plan_id")
+@click.pass_obj
+def resource(obj: Any, to_set: tuple[str, ...], to_unset: tuple[str, ...], plan_id: str) -> None:
+    """Set, then unset, resource limits of the plan's future Runs (a type both set and unset ends unset)."""
+    if not to_set and not to_unset:
+        log("plan resource", "Nothing to do.")
+        return
+    changes = {}
+    for text in to_set:
+        kind, equals, quantity = text.partition("=")
+        if not equals or not kind.strip():
+            raise click.UsageError(f"--set '{text}': write TYPE=QUANTITY, e.g. cpu=500m")
+        changes[kind.strip()] = quantity.strip()
+    changed = obj.client.graphql("ChangePlanResources", planId=plan_id, set=changes, unset=list(to_unset))
+    log("plan resource", f"Plan:{plan_id} is updated.")
+    _print_plan(changed["changePlanResources"])
+
+
+@plan.command()
+@click.option("--add", multiple=True, metavar="KEY=VALUE")
+@click.option("--remove", multiple=True, metavar="KEY=VALUE")
+@click.option("--remove-key", multiple=True, metavar="KEY")
+@click.argument("plan_id")
+@click.pass_obj
+def annotate(obj: Any, add: tuple[str, ...], remove: tuple[str, ...], remove_key: tuple[str, ...], plan_id: str) -> None:
+    """Change annotations: remove keys, then exact annotations, then add."""
+    changed = obj.client.graphql(
+        "AnnotatePlan", planId=plan_id, add=list(add), remove=list(remove), removeKey=list(remove_key)
+    )
+    _print_plan(changed["annotatePlan"])
+
+
+@plan.command()
+@click.option("--set", "name", metavar="NAME", help="Service account for the plan's Runs.")
+@click.option("--unset", is_flag=True, help="Remove the service account.")
+@click.argument("plan_id")
+@click.pass_obj
+def serviceaccount(obj: Any, name: str | None, unset: bool, plan_id: str) -> None:
+    """Set (--set NAME) or remove (--unset) the service account of the plan's Runs."""
+    if (name is None) == (not unset):
+        raise click.UsageError("give exactly one of --set NAME and --unset")
+    changed = obj.client.graphql("SetPlanServiceAccount", planId=plan_id, serviceAccount=name)
+    _print_plan(changed["setPlanServiceAccount"])

@@ -1,0 +1,80 @@
+"""Nominations: which done Data can feed which plan input (Knitfab reference §2.1-§2.3).
+
+Owns ``(:Data)-[:NOMINATED {updated}]->(:Input)``. A Data matches an input when its producing Run
+is done, it carries every tag the input ``REQUIRES``, and the input's pins (``pinKnitId``,
+``pinTimestamp``) agree. ``updated: true`` marks a nomination projection has not consumed yet.
+These functions run inside the caller's transaction, so a tag change or a finished Run and its
+nominations commit together.
+"""
+
+from __future__ import annotations
+
+from typing import Final, LiteralString
+
+from neo4j import AsyncManagedTransaction
+
+RENOMINATE_DATA: Final[LiteralString] = """
+UNWIND $knitIds AS knitId
+MATCH (d:Data {knitId: knitId})<-[:PRODUCED]-(r:Run)
+CALL (d, r) {
+    MATCH (d)-[n:NOMINATED]->(i:Input)
+    WHERE NOT (r.status = 'done'
+        AND all(t IN [(i)-[:REQUIRES]->(t:Tag) | t] WHERE EXISTS { (d)-[:TAGGED]->(t) })
+        AND (i.pinKnitId IS NULL OR i.pinKnitId = d.knitId)
+        AND (i.pinTimestamp IS NULL OR i.pinTimestamp = r.finishedAt))
+    DELETE n
+}
+CALL (d, r) {
+    MATCH (d)-[:TAGGED]->(:Tag)<-[:REQUIRES]-(i:Input) RETURN DISTINCT i
+    UNION
+    MATCH (i:Input {pinKnitId: d.knitId}) RETURN i
+    UNION
+    MATCH (i:Input {pinTimestamp: r.finishedAt}) RETURN i
+}
+WITH d, r, i
+WHERE r.status = 'done'
+  AND all(t IN [(i)-[:REQUIRES]->(t:Tag) | t] WHERE EXISTS { (d)-[:TAGGED]->(t) })
+  AND (i.pinKnitId IS NULL OR i.pinKnitId = d.knitId)
+  AND (i.pinTimestamp IS NULL OR i.pinTimestamp = r.finishedAt)
+MERGE (d)-[n:NOMINATED]->(i)
+ON CREATE SET n.updated = true
+WITH i, n WHERE n.updated
+MATCH (p:Plan)-[:HAS_INPUT]->(i)
+RETURN DISTINCT p.planId AS planId
+"""
+
+NOMINATE_FOR_PLAN: Final[LiteralString] = """
+MATCH (:Plan {planId: $planId})-[:HAS_INPUT]->(i:Input)
+CALL (i) {
+    MATCH (i)-[:REQUIRES]->(anchor:Tag)
+    WITH anchor ORDER BY COUNT { (anchor)<-[:TAGGED]-() } LIMIT 1
+    MATCH (anchor)<-[:TAGGED]-(d:Data)
+    RETURN d
+    UNION
+    MATCH (d:Data {knitId: i.pinKnitId}) WHERE NOT EXISTS { (i)-[:REQUIRES]->() }
+    RETURN d
+    UNION
+    MATCH (d:Data)<-[:PRODUCED]-(:Run {finishedAt: i.pinTimestamp})
+    WHERE NOT EXISTS { (i)-[:REQUIRES]->() } AND i.pinKnitId IS NULL
+    RETURN d
+}
+MATCH (d)<-[:PRODUCED]-(r:Run {status: 'done'})
+WHERE all(t IN [(i)-[:REQUIRES]->(t:Tag) | t] WHERE EXISTS { (d)-[:TAGGED]->(t) })
+  AND (i.pinKnitId IS NULL OR i.pinKnitId = d.knitId)
+  AND (i.pinTimestamp IS NULL OR i.pinTimestamp = r.finishedAt)
+MERGE (d)-[n:NOMINATED]->(i)
+ON CREATE SET n.updated = true
+RETURN count(n) AS nominated
+"""
+
+
+async def renominate_data(tx: AsyncManagedTransaction, knit_ids: list[str]) -> list[str]:
+    """Recompute the nominations of these Data; returns the plans that now have new ones."""
+    result = await tx.run(RENOMINATE_DATA, knitIds=knit_ids)
+    return [row["planId"] async for row in result]
+
+
+async def nominate_for_plan(tx: AsyncManagedTransaction, plan_id: str) -> int:
+    """Nominate every done Data matching the plan's inputs (back-fill at registration)."""
+    record = await (await tx.run(NOMINATE_FOR_PLAN, planId=plan_id)).single()
+    return int(record["nominated"]) if record else 0

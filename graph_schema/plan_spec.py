@@ -1,0 +1,249 @@
+"""A Plan's definition as a validated value object (Knitfab reference §1.4, §3.2, §3.3).
+
+``PlanSpec.build(...)`` applies Knitfab's defaults and validation rules in Knitfab's order, with
+two decided differences (docs/decisions.md): mountpoints overlap by path *segments* (``/in/1`` and
+``/in/10`` do not), and an output may not be ``/log``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .errors import InvalidInputError
+from .tags import KEY_ID, KEY_TIMESTAMP, KEY_TRANSIENT, Tag, check_size, normalize
+from .timefmt import parse_instant
+
+_REPOSITORY = re.compile(r"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._/-][a-z0-9]+)*$")
+_IMAGE_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+ON_NODE_MODES = ("may", "prefer", "must")
+DEFAULT_RESOURCES = {"cpu": "1", "memory": "1Gi"}
+_QUANTITY = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i?|[munk])?$")
+
+
+def invalid(detail: str, advice: str = "fix the plan file and apply it again") -> InvalidInputError:
+    return InvalidInputError(f"plan spec is invalid: {detail}", advice)
+
+
+@dataclass(frozen=True, slots=True)
+class InputSpec:
+    path: str
+    tags: tuple[Tag, ...]
+    pin_knit_id: str | None = None
+    pin_timestamp: int | None = None
+
+    @property
+    def pinned(self) -> bool:
+        return self.pin_knit_id is not None or self.pin_timestamp is not None
+
+
+@dataclass(frozen=True, slots=True)
+class OutputSpec:
+    path: str
+    tags: tuple[Tag, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSpec:
+    image: str
+    inputs: tuple[InputSpec, ...]
+    outputs: tuple[OutputSpec, ...] = ()
+    log: tuple[Tag, ...] | None = None
+    entrypoint: tuple[str, ...] | None = None
+    args: tuple[str, ...] | None = None
+    active: bool = True
+    resources: dict[str, str] = field(default_factory=dict)
+    on_node: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    service_account: str | None = None
+    annotations: tuple[str, ...] = ()
+
+    def hash(self) -> str:
+        """Equal for equivalent plans: same image, on_node, inputs, outputs, log, entrypoint, args."""
+        parts = [self.image]
+        parts += [f"{mode}:{label}" for mode in ON_NODE_MODES for label in self.on_node.get(mode, ())]
+        for spec in sorted(self.inputs, key=lambda i: i.path):
+            parts.append(f"in {spec.path} {_tag_text(spec.tags)} {spec.pin_knit_id} {spec.pin_timestamp}")
+        for output in sorted(self.outputs, key=lambda o: o.path):
+            parts.append(f"out {output.path} {_tag_text(output.tags)}")
+        parts.append("log " + (_tag_text(self.log) if self.log is not None else "-"))
+        parts.append(f"entrypoint {list(self.entrypoint) if self.entrypoint is not None else None!r}")
+        parts.append(f"args {list(self.args) if self.args is not None else None!r}")
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        image: str,
+        inputs: Iterable[tuple[str, Iterable[str]]],
+        outputs: Iterable[tuple[str, Iterable[str]]] = (),
+        log: Iterable[str] | None = None,
+        entrypoint: Iterable[str] | None = None,
+        args: Iterable[str] | None = None,
+        active: bool | None = None,
+        resources: dict[str, str] | None = None,
+        on_node: dict[str, Iterable[str]] | None = None,
+        service_account: str | None = None,
+        annotations: Iterable[str] = (),
+    ) -> PlanSpec:
+        """Validate raw plan fields (strings, as a plan file holds them) into a ``PlanSpec``."""
+        labels = {mode: _labels(mode, (on_node or {}).get(mode, ())) for mode in ON_NODE_MODES}
+        for mode in on_node or {}:
+            if mode not in ON_NODE_MODES:
+                raise invalid(f"on_node: unknown mode '{mode}'", "use may, prefer or must")
+        image = _image(image)
+        raw_inputs = [(_strip(path), [Tag.parse(t) for t in tags]) for path, tags in inputs]
+        raw_outputs = [(_strip(path), [Tag.parse(t) for t in tags]) for path, tags in outputs]
+        if not raw_inputs:
+            raise invalid("unreachable plan: no inputs", "add at least one input with tags")
+        for path, _ in [*raw_inputs, *raw_outputs]:
+            if not path:
+                raise invalid("bad mountpoint path (path = ) path is empty")
+        built_inputs = [_input(path, tags) for path, tags in sorted(raw_inputs, key=lambda i: i[0])]
+        built_outputs = [_output(path, tags) for path, tags in sorted(raw_outputs, key=lambda o: o[0])]
+        _check_overlaps([i.path for i in built_inputs] + [o.path for o in built_outputs])
+        log_tags = None if log is None else _no_system("bad tag (path = log): log", [Tag.parse(t) for t in log])
+        return cls(
+            image=image,
+            inputs=tuple(built_inputs),
+            outputs=tuple(built_outputs),
+            log=log_tags,
+            entrypoint=tuple(entrypoint) or None if entrypoint is not None else None,
+            args=tuple(args) or None if args is not None else None,
+            active=True if active is None else active,
+            resources=with_default_resources(resources or {}),
+            on_node={mode: values for mode, values in labels.items() if values},
+            service_account=_service_account(service_account),
+            annotations=tuple(parse_annotations(annotations)),
+        )
+
+
+def _tag_text(tags: Iterable[Tag]) -> str:
+    return ",".join(str(t) for t in normalize(tags))
+
+
+def _strip(path: str) -> str:
+    return path[:-1] if path.endswith("/") else path
+
+
+def _image(image: str) -> str:
+    """``[registry[:port]/]repository:tag``; the tag is after the last colon of the last segment."""
+    image = image.strip()
+    if ":" in image.rsplit("/", 1)[-1]:
+        repository, tag = image.rsplit(":", 1)
+    else:
+        repository, tag = image, ""
+    if not repository or not tag:
+        raise invalid(f"nameless or versionless image({repository}:{tag})", "write the image as repository:tag")
+    if not _REPOSITORY.match(repository) or not _IMAGE_TAG.match(tag):
+        raise invalid(f"image '{image}' is not a valid image reference", "use lowercase repository:tag")
+    return f"{repository}:{tag}"
+
+
+def _clean_absolute(kind: str, path: str) -> None:
+    if not path.startswith("/") or posixpath.normpath(path) != path or path == "/" or "//" in path:
+        raise invalid(f"bad mountpoint path (path = {path}) not absolute or not clean",
+                      f"write {kind} paths as absolute, clean paths such as /in/data")
+
+
+def _input(path: str, tags: list[Tag]) -> InputSpec:
+    _clean_absolute("input", path)
+    if not tags:
+        raise invalid(f"bad tag (path = {path}): no tags for input", "give every input at least one tag")
+    knit_ids = {t.value for t in tags if t.key == KEY_ID}
+    stamps = {parse_instant(t.value) for t in tags if t.key == KEY_TIMESTAMP}
+    for tag in tags:
+        if tag.key == KEY_TRANSIENT:
+            raise invalid(f'bad tag (path = {path}): data with "knit#transient" are never used',
+                          "remove the knit#transient tag from the input")
+        if tag.is_system() and tag.key not in (KEY_ID, KEY_TIMESTAMP):
+            raise invalid(f"bad tag (path = {path}): unknown system tag: {tag}",
+                          "inputs may use knit#id and knit#timestamp only")
+        check_size(tag)
+    for key, values in ((KEY_ID, knit_ids), (KEY_TIMESTAMP, stamps)):
+        if len(values) > 1:
+            raise invalid(f'bad tag (path = {path}): "{key}" found twice (or more)', f"keep one {key} per input")
+    user = tuple(normalize(t for t in tags if not t.is_system()))
+    return InputSpec(path, user, next(iter(knit_ids), None), next(iter(stamps), None))
+
+
+def _no_system(where: str, tags: list[Tag]) -> tuple[Tag, ...]:
+    for tag in tags:
+        if tag.is_system():
+            raise invalid(f'{where} cannot have tag starting with "knit#" (reserved by system)',
+                          "remove knit# tags from outputs and log; knitgraph sets them")
+        check_size(tag)
+    return tuple(normalize(tags))
+
+
+def _output(path: str, tags: list[Tag]) -> OutputSpec:
+    _clean_absolute("output", path)
+    if path == "/log":
+        raise invalid("output path /log is reserved for the log", "name the output differently, e.g. /out/log")
+    return OutputSpec(path, _no_system(f"bad tag (path = {path}): output", tags))
+
+
+def _check_overlaps(paths: list[str]) -> None:
+    for index, first in enumerate(paths):
+        for second in paths[index + 1 :]:
+            a, b = first.split("/"), second.split("/")
+            shorter = min(len(a), len(b))
+            if a[:shorter] == b[:shorter]:
+                raise invalid(f"mountpoints are overlapped: {first}, {second}",
+                              "no mountpoint may be inside another; choose separate folders")
+
+
+def _labels(mode: str, values: Iterable[str]) -> tuple[str, ...]:
+    checked = []
+    for text in values:
+        key, equals, value = text.partition("=")
+        if not equals:
+            raise invalid(f"on_node: label format error (should be key=value): {text}")
+        prefix, slash, name = key.rpartition("/")
+        if not key:
+            raise invalid("on_node: invalid key: key is empty")
+        if slash and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+            raise invalid(f"on_node: invalid key: too long (> 253 chars) prefix or bad pattern: {key}")
+        if not _LABEL_NAME.match(name):
+            raise invalid(f"on_node: invalid key: bad pattern: {key}")
+        if not value:
+            raise invalid("on_node: invalid value: value is empty")
+        if not _LABEL_NAME.match(value):
+            raise invalid(f"on_node: invalid value: bad pattern: {value}")
+        checked.append(text)
+    return tuple(sorted(set(checked)))
+
+
+def _service_account(name: str | None) -> str | None:
+    if name is not None and len(name) > 63:
+        raise invalid("service_account is longer than 63 characters")
+    return name or None
+
+
+def parse_annotations(texts: Iterable[str]) -> list[str]:
+    """``key=value`` strings split at the first ``=`` and trimmed; exact duplicates collapse."""
+    found = set()
+    for text in texts:
+        key, equals, value = text.partition("=")
+        if not equals:
+            raise InvalidInputError(f"annotation format error (should be key=value): {text}",
+                                    "write annotations as key=value")
+        found.add(f"{key.strip()}={value.strip()}")
+    return sorted(found)
+
+
+def check_quantity(kind: str, quantity: str) -> str:
+    if not _QUANTITY.match(quantity.strip()):
+        raise InvalidInputError(f"resource {kind}: '{quantity}' is not a quantity",
+                                "write Kubernetes quantities such as 500m, 2, 1.5, 512Mi, 2Gi")
+    return quantity.strip()
+
+
+def with_default_resources(resources: dict[str, str]) -> dict[str, str]:
+    checked = {kind: check_quantity(kind, value) for kind, value in resources.items()}
+    return {**DEFAULT_RESOURCES, **checked}

@@ -1,0 +1,101 @@
+"""Runs: detail and search. (Status changes and execution belong to the run lifecycle.)
+
+Reads ``(:Run {runId, status, updatedAt, exitCode, exitMessage})-[:OF_PLAN]->(:Plan)``,
+``(:Data)-[:INPUT_TO {path}]->(:Run)`` and ``(:Run)-[:PRODUCED {path, log}]->(:Data)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final, LiteralString
+
+from neo4j import AsyncManagedTransaction
+
+from .driver import Graph
+from .errors import InvalidInputError, NotFoundError
+from .records import Assignment, Mountpoint, RunRecord, RunStatus
+from .summaries import input_mountpoint, run_summary, tag_list
+
+GET_RUN_DETAILS: Final[LiteralString] = """
+UNWIND $runIds AS runId
+MATCH (r:Run {runId: runId})-[:OF_PLAN]->(p:Plan)
+RETURN r {.runId, .status, .updatedAt, .exitCode, .exitMessage,
+          plan: p {.planId, .image, .entrypoint, .args, .name, .annotations}} AS run,
+    [(d:Data)-[use:INPUT_TO]->(r) | {knitId: d.knitId,
+        input: head([(p)-[:HAS_INPUT]->(i:Input) WHERE i.path = use.path |
+                     i {.path, .pinKnitId, .pinTimestamp, tags: [(i)-[:REQUIRES]->(t:Tag) | [t.key, t.value]]}])}]
+        AS inputs,
+    [(r)-[made:PRODUCED]->(d:Data) | {knitId: d.knitId, path: made.path, isLog: made.log,
+        tags: head([(p)-[:HAS_OUTPUT]->(o:Output) WHERE o.path = made.path |
+                    [(o)-[:PUTS]->(t:Tag) | [t.key, t.value]]])}] AS outputs
+"""
+
+FIND_RUN_IDS: Final[LiteralString] = """
+MATCH (r:Run)-[:OF_PLAN]->(p:Plan)
+WHERE (size($planIds) = 0 OR p.planId IN $planIds)
+  AND (size($statuses) = 0 OR r.status IN $statuses)
+  AND (size($inKnitIds) = 0 OR EXISTS { MATCH (d:Data)-[:INPUT_TO]->(r) WHERE d.knitId IN $inKnitIds })
+  AND (size($outKnitIds) = 0 OR EXISTS { MATCH (r)-[:PRODUCED]->(d:Data) WHERE d.knitId IN $outKnitIds })
+  AND ($since IS NULL OR $since <= r.updatedAt < $until)
+RETURN r.runId AS runId
+ORDER BY r.updatedAt, runId
+"""
+
+
+def _run_record(row: dict[str, Any]) -> RunRecord:
+    inputs = sorted(
+        (Assignment(input_mountpoint(i["input"]), i["knitId"]) for i in row["inputs"] if i["input"]),
+        key=lambda a: a.mountpoint.path,
+    )
+    outputs: list[Assignment] = []
+    log: Assignment | None = None
+    for o in row["outputs"]:
+        assignment = Assignment(Mountpoint(o["path"], tag_list(o["tags"])), o["knitId"])
+        if o["isLog"]:
+            log = assignment
+        else:
+            outputs.append(assignment)
+    return RunRecord(
+        summary=run_summary(row["run"]),
+        inputs=tuple(inputs),
+        outputs=tuple(sorted(outputs, key=lambda a: a.mountpoint.path)),
+        log=log,
+    )
+
+
+async def _details(tx: AsyncManagedTransaction, run_ids: list[str]) -> list[RunRecord]:
+    result = await tx.run(GET_RUN_DETAILS, runIds=run_ids)
+    by_id = {row["run"]["runId"]: _run_record(row.data()) async for row in result}
+    return [by_id[run_id] for run_id in run_ids if run_id in by_id]
+
+
+async def get_run(graph: Graph, run_id: str) -> RunRecord:
+    """The Run with this id; raises ``NotFoundError``."""
+    found = await graph.read(_details, [run_id])
+    if not found:
+        raise NotFoundError(f"runId:{run_id} is not found", "list runs with `knit run find`")
+    return found[0]
+
+
+def parse_statuses(texts: list[str]) -> list[str]:
+    searchable = [s.value for s in RunStatus if s is not RunStatus.INVALIDATED]
+    for text in texts:
+        if text not in searchable:
+            raise InvalidInputError(f'"status" should be one of {", ".join(searchable)}; not {text!r}',
+                                    "pick statuses from that list")
+    return texts
+
+
+async def _find(tx: AsyncManagedTransaction, params: dict[str, Any]) -> list[RunRecord]:
+    result = await tx.run(FIND_RUN_IDS, **params)
+    ids = [row["runId"] async for row in result]
+    return await _details(tx, ids)
+
+
+async def find_runs(
+    graph: Graph, *, plan_ids: list[str], in_knit_ids: list[str], out_knit_ids: list[str],
+    statuses: list[str], since: int | None, until: int | None,
+) -> list[RunRecord]:
+    """Runs matching every given filter (values of one filter are alternatives), by updatedAt."""
+    params = {"planIds": plan_ids, "inKnitIds": in_knit_ids, "outKnitIds": out_knit_ids,
+              "statuses": parse_statuses(statuses), "since": since, "until": until}
+    return await graph.read(_find, params)

@@ -1,0 +1,55 @@
+"""The Run type, shaped like Knitfab's run detail JSON (reference §5.5)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from knitgraph.graph_schema import records
+from knitgraph.graph_schema.timefmt import format_ms
+
+from .common import Exit, PlanSummary, tag_strings
+
+
+@strawberry.type(description="A mountpoint of the Run and the Data assigned to it.")
+class RunAssignment:
+    path: str
+    tags: list[str]
+    knit_id: strawberry.ID
+
+
+@strawberry.type
+class RunLog:
+    tags: list[str]
+    knit_id: strawberry.ID
+
+
+def _assignment(assignment: records.Assignment) -> RunAssignment:
+    return RunAssignment(path=assignment.mountpoint.path, tags=tag_strings(assignment.mountpoint.tags),
+                         knit_id=strawberry.ID(assignment.knit_id))
+
+
+@strawberry.type(description="One execution of a Plan with one Data per input.")
+class Run:
+    run_id: strawberry.ID
+    status: str
+    updated_at: str
+    exit: Exit | None
+    plan: PlanSummary
+    inputs: list[RunAssignment]
+    outputs: list[RunAssignment]
+    log: RunLog | None
+
+    @classmethod
+    def from_record(cls, run: records.RunRecord) -> Run:
+        summary = run.summary
+        return cls(
+            run_id=strawberry.ID(summary.run_id),
+            status=summary.status.value,
+            updated_at=format_ms(summary.updated_at),
+            exit=Exit(code=summary.exit.code, message=summary.exit.message) if summary.exit else None,
+            plan=PlanSummary.from_record(summary.plan),
+            inputs=[_assignment(a) for a in run.inputs],
+            outputs=[_assignment(a) for a in run.outputs],
+            log=RunLog(tags=tag_strings(run.log.mountpoint.tags), knit_id=strawberry.ID(run.log.knit_id))
+            if run.log else None,
+        )

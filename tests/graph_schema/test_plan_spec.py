@@ -1,0 +1,72 @@
+"""Plan validation (Knitfab reference §3.2, acceptance scenario 5) and equivalence (§3.3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from knitgraph.graph_schema.errors import InvalidInputError
+from knitgraph.graph_schema.plan_spec import PlanSpec
+
+
+def build(**overrides: Any) -> PlanSpec:
+    fields: dict[str, Any] = {"image": "train:v1", "inputs": [("/in/data", ["type:dataset"])],
+                              "outputs": [("/out/model", ["type:model"])], "log": ["type:log"]}
+    fields.update(overrides)
+    return PlanSpec.build(**fields)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"inputs": []}, "unreachable plan: no inputs"),
+        ({"inputs": [("/in/data", [])]}, "no tags for input"),
+        ({"inputs": [("/in/data", ["knit#transient:failed"])]}, "knit#transient"),
+        ({"inputs": [("/in/data", ["knit#id:a", "knit#id:b"])]}, "found twice"),
+        ({"inputs": [("/in/data", ["knit#color:red"])]}, "unknown system tag"),
+        ({"outputs": [("/out/model", ["knit#id:x"])]}, "reserved by system"),
+        ({"log": ["knit#x:y"]}, "log cannot have tag"),
+        ({"inputs": [("/in/data", ["a:b"]), ("/in/data/1", ["c:d"])]}, "overlapped"),
+        ({"inputs": [("/path/data/", ["a:b"])], "outputs": [("/path/data/1", ["c:d"])]}, "overlapped"),
+        ({"inputs": [("/in/x", ["a:b"]), ("/in/x", ["c:d"])]}, "overlapped"),
+        ({"inputs": [("in/1", ["a:b"])]}, "not absolute or not clean"),
+        ({"inputs": [("/in/../etc", ["a:b"])]}, "not absolute or not clean"),
+        ({"inputs": [("", ["a:b"])]}, "path is empty"),
+        ({"image": "train"}, "nameless or versionless image"),
+        ({"image": "registry:5000/train"}, "nameless or versionless image"),
+        ({"image": "Train:v1"}, "not a valid image reference"),
+        ({"outputs": [("/log", ["a:b"])]}, "reserved for the log"),
+        ({"on_node": {"must": ["novalue"]}}, "label format error"),
+        ({"on_node": {"must": ["key="]}}, "value is empty"),
+        ({"resources": {"cpu": "lots"}}, "not a quantity"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_invalid_plans_are_refused_with_the_reason(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message) as caught:
+        build(**overrides)
+    assert caught.value.advice
+
+
+def test_segments_decide_overlap_so_prefix_lookalikes_are_fine() -> None:
+    spec = build(inputs=[("/in/1", ["a:b"]), ("/in/10", ["c:d"])])
+    assert [i.path for i in spec.inputs] == ["/in/1", "/in/10"]
+
+
+def test_defaults_and_normalisation() -> None:
+    spec = build(inputs=[("/in/data/", ["type:dataset", "knit#id:abc"])], image="registry.local:5000/train:v1")
+    assert spec.active is True
+    assert spec.resources == {"cpu": "1", "memory": "1Gi"}
+    assert spec.inputs[0].path == "/in/data" and spec.inputs[0].pin_knit_id == "abc"
+    assert spec.image == "registry.local:5000/train:v1"
+
+
+def test_equivalence_ignores_order_and_mutable_fields() -> None:
+    first = build(inputs=[("/in/a", ["x:1"]), ("/in/b", ["y:1"])], annotations=["a=1"], active=True)
+    second = build(inputs=[("/in/b", ["y:1"]), ("/in/a", ["x:1"])], annotations=["b=2"], active=False,
+                   resources={"cpu": "2"}, service_account="sa")
+    assert first.hash() == second.hash()
+    assert build(outputs=[("/out/model", ["type:other"])]).hash() != build().hash()
+    assert build(args=["--x"]).hash() != build().hash()
+    assert build(entrypoint=[]).hash() == build().hash()
