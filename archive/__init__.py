@@ -8,6 +8,6 @@ verified end to end, whatever the byte layout of the tar.
 from .digest import TreeDigest
 from .errors import UnsafeArchiveError
 from .reader import extract_tar, verify_tar
-from .writer import write_tar
+from .writer import digest_directory, write_tar
 
-__all__ = ["TreeDigest", "UnsafeArchiveError", "extract_tar", "verify_tar", "write_tar"]
+__all__ = ["TreeDigest", "UnsafeArchiveError", "digest_directory", "extract_tar", "verify_tar", "write_tar"]

@@ -6,11 +6,12 @@ import argparse
 import sys
 from typing import Callable
 
-from . import transfer
+from . import projection, transfer
 from .harness import BenchError
 
 BENCHMARKS: dict[str, Callable[[], None]] = {
     "transfer": transfer.run,
+    "projection": projection.run,
 }
 
 

@@ -111,3 +111,13 @@ class KnitClient:
                     response.read()
                     raise _error_from_body(response)
                 yield response.headers[DIGEST_HEADER], response.iter_bytes()
+
+    @contextlib.contextmanager
+    def run_log(self, run_id: str, follow: bool) -> Iterator[Iterator[bytes]]:
+        """A Run's log as it is written (``follow``) or as it is now."""
+        with self._reaching():
+            with self.http.stream("GET", f"/api/runs/{run_id}/log", params={"follow": str(follow).lower()}) as response:
+                if response.status_code != 200:
+                    response.read()
+                    raise _error_from_body(response)
+                yield response.iter_bytes()

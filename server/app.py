@@ -22,9 +22,11 @@ from .content_store import LocalContentStore
 from .embedded_neo4j import connection
 from .graphql.context import Context
 from .graphql.schema import schema
+from .executors import create_executor
 from .projector import catch_up_forever
+from .run_manager import RunManager
 from .settings import Settings
-from .transfer import download, knit_error_handler, upload
+from .transfer import download, knit_error_handler, run_log, upload
 
 logger = logging.getLogger("knitgraph.server")
 SWEEP_INTERVAL_SECONDS = 600
@@ -33,7 +35,7 @@ SWEEP_INTERVAL_SECONDS = 600
 class KnitGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request, response: Response | None) -> Context:  # type: ignore[override]
         state = request.app.state
-        return Context(graph=state.graph, store=state.store, settings=state.settings)
+        return Context(graph=state.graph, store=state.store, settings=state.settings, runs=state.runs)
 
 
 async def healthz(request: Request) -> Response:
@@ -65,10 +67,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
             removed = await store.sweep(lambda ids: find_existing_knit_ids(graph, ids))
             if removed:
                 logger.info("removed %d unfinished uploads or unrecorded contents", removed)
+            manager = RunManager(
+                graph, store, create_executor(settings), settings.executor_concurrency, settings.run_lease_seconds
+            )
             app.state.graph, app.state.store, app.state.settings = graph, store, settings
+            app.state.runs = manager
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(_sweep_forever, store, graph)
                 tasks.start_soon(catch_up_forever, graph)
+                tasks.start_soon(manager.run_forever)
                 yield
                 tasks.cancel_scope.cancel()
         finally:
@@ -78,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/graphql", KnitGraphQL(schema, graphql_ide="graphiql"), methods=["GET", "POST"]),
         Route("/api/uploads", upload, methods=["POST"]),
         Route("/api/data/{knit_id}/content", download, methods=["GET"]),
+        Route("/api/runs/{run_id}/log", run_log, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers={KnitError: knit_error_handler})

@@ -23,7 +23,7 @@ import anyio
 import anyio.from_thread
 import anyio.to_thread
 
-from knitgraph.archive import UnsafeArchiveError, extract_tar, write_tar
+from knitgraph.archive import UnsafeArchiveError, digest_directory, extract_tar, write_tar
 from knitgraph.graph_schema.errors import ConflictError, InvalidInputError, NotFoundError
 from knitgraph.graph_schema.records import StagedUpload
 
@@ -32,9 +32,12 @@ PENDING_GRACE_SECONDS = 600
 
 
 class ContentStore(Protocol):
+    def path(self, knit_id: str) -> Path: ...
     async def receive(self, chunks: AsyncIterator[bytes]) -> StagedUpload: ...
     def commit(self, upload_id: str, knit_id: str, digest: str) -> StagedUpload: ...
     def confirm(self, knit_id: str) -> None: ...
+    def prepare_output(self, knit_id: str) -> Path: ...
+    def digest(self, knit_id: str) -> str: ...
     def discard(self, knit_id: str) -> None: ...
     def stream_tar(self, knit_id: str) -> Iterator[bytes]: ...
     async def sweep(self, known: Callable[[list[str]], Awaitable[set[str]]]) -> int: ...
@@ -142,6 +145,16 @@ class LocalContentStore:
 
     def confirm(self, knit_id: str) -> None:
         (self.pending / knit_id).unlink(missing_ok=True)
+
+    def prepare_output(self, knit_id: str) -> Path:
+        """An empty, writable folder for a Run output (kept if it exists: a restarted Run)."""
+        folder = self.path(knit_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def digest(self, knit_id: str) -> str:
+        """The tree digest of a finished output, recorded so that pulls can be verified."""
+        return digest_directory(self.prepare_output(knit_id)).hexdigest()
 
     def discard(self, knit_id: str) -> None:
         shutil.rmtree(self.path(knit_id), ignore_errors=True)

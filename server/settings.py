@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     neo4j_http_port: int = Field(7474, validation_alias="KNITGRAPH_NEO4J_HTTP_PORT")
     neo4j_heap: str = Field("1g", validation_alias="KNITGRAPH_NEO4J_HEAP")
     upload_ttl_seconds: int = Field(3600, validation_alias="KNITGRAPH_UPLOAD_TTL")
+    executor: str = Field("process", validation_alias="KNITGRAPH_EXECUTOR")
+    executor_concurrency: int = Field(2, validation_alias="KNITGRAPH_EXECUTOR_CONCURRENCY", ge=1)
+    process_network: bool = Field(False, validation_alias="KNITGRAPH_PROCESS_NETWORK")
+    run_lease_seconds: float = Field(30.0, validation_alias="KNITGRAPH_RUN_LEASE_SECONDS", gt=0)
 
     @property
     def embedded_neo4j(self) -> bool:

@@ -8,12 +8,24 @@ tree digest the client checks what it received against.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import AsyncIterator
+
+import anyio
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from knitgraph.archive import UnsafeArchiveError
 from knitgraph.graph_schema import data as data_graph
-from knitgraph.graph_schema.errors import ConflictError, InvalidInputError, KnitError, NotFoundError
+from knitgraph.graph_schema import runs as runs_graph
+from knitgraph.graph_schema.errors import (
+    ConflictError,
+    InvalidInputError,
+    KnitError,
+    NotFoundError,
+    UnavailableError,
+)
 from knitgraph.graph_schema.records import RunStatus
 
 TAR = "application/x-tar"
@@ -54,3 +66,47 @@ async def download(request: Request) -> Response:
         )
     chunks = request.app.state.store.stream_tar(knit_id)
     return StreamingResponse(chunks, media_type=TAR, headers={DIGEST_HEADER: digest})
+
+
+_LOG_NOT_YET = (RunStatus.DEACTIVATED, RunStatus.WAITING, RunStatus.READY)
+_LOG_GROWING = (RunStatus.STARTING, RunStatus.RUNNING)
+
+
+async def run_log(request: Request) -> Response:
+    """A Run's log as text; ``?follow`` keeps streaming while the Run is running."""
+    graph, store = request.app.state.graph, request.app.state.store
+    run = await runs_graph.get_run(graph, request.path_params["run_id"])
+    if run.log is None:
+        raise NotFoundError(f"run {run.summary.run_id} records no log", "add `log:` with tags to its plan")
+    if run.summary.status in _LOG_NOT_YET:
+        raise UnavailableError("service unavailable temporaly: the run has not started",
+                               "please retry later, or follow it with `knit run show --log -f`")
+    path = store.path(run.log.knit_id) / "log"
+    follow = request.query_params.get("follow", "false").lower() not in ("false", "0", "no")
+
+    async def chunks() -> AsyncIterator[bytes]:
+        offset = 0
+        while True:
+            data = await anyio.to_thread.run_sync(_read_from, path, offset)
+            offset += len(data)
+            if data:
+                yield data
+                continue
+            if not follow:
+                return
+            current = await runs_graph.get_run(graph, run.summary.run_id)
+            if current.summary.status not in _LOG_GROWING:
+                yield await anyio.to_thread.run_sync(_read_from, path, offset)
+                return
+            await anyio.sleep(0.2)
+
+    return StreamingResponse(chunks(), media_type="text/plain; charset=utf-8")
+
+
+def _read_from(path: Path, offset: int) -> bytes:
+    try:
+        with open(path, "rb") as log:
+            log.seek(offset)
+            return log.read(1 << 20)
+    except FileNotFoundError:
+        return b""

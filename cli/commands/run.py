@@ -1,13 +1,16 @@
-"""``knit run``: find and show Runs."""
+"""``knit run``: find, show (and follow the log of), stop, retry, remove and wait for Runs."""
 
 from __future__ import annotations
 
+import sys
+import time
 from typing import Any
 
 import click
 
 from .. import flags
-from ..output import emit_json, knitfab_shape
+from ..errors import KnitCliError
+from ..output import emit_json, knitfab_shape, log
 
 
 def _print_run(run: Any) -> None:
@@ -40,8 +43,67 @@ def find(obj: Any, plan_ids: tuple[str, ...], in_ids: tuple[str, ...], out_ids: 
 
 
 @run.command()
+@click.option("--log", "show_log", is_flag=True, help="Print the Run's log (stdout and stderr) instead.")
+@click.option("-f", "--follow", is_flag=True, help="With --log: keep printing while the Run runs.")
 @click.argument("run_id")
 @click.pass_obj
-def show(obj: Any, run_id: str) -> None:
-    """Print one Run as JSON."""
-    _print_run(obj.client.graphql("ShowRun", runId=run_id)["run"])
+def show(obj: Any, show_log: bool, follow: bool, run_id: str) -> None:
+    """Print one Run as JSON, or its log with --log."""
+    if follow and not show_log:
+        raise click.UsageError("--follow goes with --log")
+    if not show_log:
+        _print_run(obj.client.graphql("ShowRun", runId=run_id)["run"])
+        return
+    out = sys.stdout.buffer
+    with obj.client.run_log(run_id, follow) as chunks:
+        for chunk in chunks:
+            out.write(chunk)
+            out.flush()
+
+
+@run.command()
+@click.option("--fail", is_flag=True, help="Abort: the Run fails (exit 253) instead of completing.")
+@click.argument("run_id")
+@click.pass_obj
+def stop(obj: Any, fail: bool, run_id: str) -> None:
+    """Stop a running Run: its outputs so far count as done; with --fail, it fails instead."""
+    obj.client.graphql("StopRun", runId=run_id, fail=fail)
+    log("run stop", f"Run Id: {run_id} is {'aborting' if fail else 'stopping'}.")
+
+
+@run.command()
+@click.argument("run_id")
+@click.pass_obj
+def retry(obj: Any, run_id: str) -> None:
+    """Run a done or failed Run again (new outputs, same runId); its downstream Runs must be removed first."""
+    obj.client.graphql("RetryRun", runId=run_id)
+    log("run retry", f"requested to retry Run: {run_id}")
+
+
+@run.command("rm")
+@click.argument("run_id")
+@click.pass_obj
+def remove(obj: Any, run_id: str) -> None:
+    """Delete a stopped Run's outputs; the Run stays as a tombstone so it never reruns."""
+    obj.client.graphql("DeleteRun", runId=run_id)
+    log("run rm", f"deleted Run Id:{run_id}")
+
+
+@run.command()
+@click.option("--timeout", type=float, default=None, metavar="SECONDS", help="Give up after this long (exit 1).")
+@click.argument("run_id")
+@click.pass_obj
+def wait(obj: Any, timeout: float | None, run_id: str) -> None:
+    """Wait until the Run is done or failed, then print it. Exit 0 if done, 1 otherwise."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        current = obj.client.graphql("ShowRun", runId=run_id)["run"]
+        if current["status"] in ("done", "failed", "invalidated"):
+            break
+        if deadline is not None and time.monotonic() > deadline:
+            raise KnitCliError(f"run {run_id} is still {current['status']} after {timeout:g}s",
+                               "wait longer, or look at it with `knit run show --log`")
+        time.sleep(0.5)
+    _print_run(current)
+    if current["status"] != "done":
+        raise KnitCliError(f"run {run_id} ended {current['status']}", "read its log with `knit run show --log`")

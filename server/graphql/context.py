@@ -8,6 +8,7 @@ import strawberry
 
 from knitgraph.graph_schema.driver import Graph
 from knitgraph.server.content_store import ContentStore
+from knitgraph.server.run_manager import RunManager
 from knitgraph.server.settings import Settings
 
 
@@ -16,6 +17,7 @@ class Context:
     graph: Graph
     store: ContentStore
     settings: Settings
+    runs: RunManager
 
 
 Info = strawberry.Info[Context, None]

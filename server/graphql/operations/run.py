@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
+import anyio.to_thread
+
+from knitgraph.graph_schema import run_actions
 from knitgraph.graph_schema import runs as run_graph
+from knitgraph.graph_schema.timefmt import now_ms
 
 from ..context import Info
 from ..types.run import Run
@@ -32,3 +36,33 @@ class RunQuery:
             out_knit_ids=out_knit_ids or [], statuses=statuses or [], since=start, until=end,
         )
         return [Run.from_record(r) for r in found]
+
+
+@strawberry.type
+class RunMutation:
+    @strawberry.mutation(
+        description="Stop a Run: completing, its outputs count as done (exit 0 'stopped by user'); "
+        "with fail, aborting, its outputs are failed (exit 253 'aborted by user')."
+    )
+    async def stop_run(self, info: Info, run_id: strawberry.ID, fail: bool = False) -> Run:
+        graph = info.context.graph
+        previous = await run_actions.stop_run(graph, str(run_id), fail=fail, now=now_ms())
+        if fail:
+            await info.context.runs.finish_unstarted(str(run_id), previous)
+        return Run.from_record(await run_graph.get_run(graph, str(run_id)))
+
+    @strawberry.mutation(description="Run a finished Run again: new outputs, same runId, back to waiting.")
+    async def retry_run(self, info: Info, run_id: strawberry.ID) -> Run:
+        graph = info.context.graph
+        for knit_id in await run_actions.retry_run(graph, str(run_id), now=now_ms()):
+            await anyio.to_thread.run_sync(info.context.store.discard, knit_id)
+        return Run.from_record(await run_graph.get_run(graph, str(run_id)))
+
+    @strawberry.mutation(
+        description="Delete a stopped Run's outputs; the Run stays as an invalidated tombstone so that "
+        "its combination never runs again (uploads disappear entirely). Returns the runId."
+    )
+    async def delete_run(self, info: Info, run_id: strawberry.ID) -> strawberry.ID:
+        for knit_id in await run_actions.delete_run(info.context.graph, str(run_id), now=now_ms()):
+            await anyio.to_thread.run_sync(info.context.store.discard, knit_id)
+        return run_id

@@ -1,0 +1,193 @@
+"""The Run lifecycle: the one place where a Run's status changes (Knitfab reference §4).
+
+Every change goes through :func:`check_transition` (Knitfab's table, §4.2) inside a transaction
+that first takes the Run's write lock, so two servers never move one Run twice. ``done`` and
+``failed`` are reached only by :func:`finish_run`, which stamps ``finishedAt`` (the
+``knit#timestamp`` of every output) and, on ``done``, nominates the outputs in the same
+transaction. Runs being executed carry ``owner`` (a server instance) and ``leaseUntil``; a lease
+that runs out means the worker is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final, LiteralString
+
+from neo4j import AsyncManagedTransaction
+
+from .driver import Graph
+from .errors import ConflictError, NotFoundError
+from .nominations import renominate_data
+from .records import RunStatus
+
+S = RunStatus
+ALLOWED: Final[dict[RunStatus, frozenset[RunStatus]]] = {
+    S.DEACTIVATED: frozenset({S.DEACTIVATED, S.WAITING, S.ABORTING}),
+    S.WAITING: frozenset({S.WAITING, S.DEACTIVATED, S.READY, S.ABORTING}),
+    S.READY: frozenset({S.READY, S.STARTING, S.RUNNING, S.COMPLETING, S.ABORTING}),
+    S.STARTING: frozenset({S.STARTING, S.RUNNING, S.COMPLETING, S.ABORTING}),
+    S.RUNNING: frozenset({S.RUNNING, S.COMPLETING, S.ABORTING}),
+    S.COMPLETING: frozenset({S.COMPLETING, S.DONE}),
+    S.ABORTING: frozenset({S.ABORTING, S.FAILED}),
+    S.DONE: frozenset(),
+    S.FAILED: frozenset(),
+    S.INVALIDATED: frozenset(),
+}
+FINISHES: Final = {S.COMPLETING: S.DONE, S.ABORTING: S.FAILED}
+EXECUTING: Final = (S.READY, S.STARTING, S.RUNNING)
+
+
+def check_transition(current: RunStatus, target: RunStatus) -> None:
+    """Raise ``ConflictError`` unless Knitfab's table allows ``current -> target``."""
+    if target not in ALLOWED[current]:
+        raise ConflictError(f"cannot change run state: {current.value} -> {target.value}",
+                            "the run is not in a state that allows it")
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    run_id: str
+    plan_id: str
+
+
+LOCK_RUN: Final[LiteralString] = """
+MATCH (r:Run {runId: $runId})-[:OF_PLAN]->(p:Plan)
+SET r.lockedAt = $now
+RETURN r.status AS status, p.pseudo AS pseudo, r.owner AS owner
+"""
+
+SET_STATUS: Final[LiteralString] = """
+MATCH (r:Run {runId: $runId})
+SET r.status = $status, r.updatedAt = CASE WHEN r.status = $status THEN r.updatedAt ELSE $now END,
+    r.exitCode = coalesce($exitCode, r.exitCode), r.exitMessage = coalesce($exitMessage, r.exitMessage),
+    r.owner = CASE WHEN $release THEN null ELSE coalesce($owner, r.owner) END,
+    r.leaseUntil = CASE WHEN $release THEN null ELSE coalesce($leaseUntil, r.leaseUntil) END
+"""
+
+CLAIM_WAITING_RUN: Final[LiteralString] = """
+MATCH (r:Run {status: 'waiting'})
+WITH r ORDER BY r.updatedAt, r.runId LIMIT 1
+SET r.lockedAt = $now
+WITH r WHERE r.status = 'waiting'
+MATCH (r)-[:OF_PLAN]->(p:Plan)
+SET r.status = 'ready', r.updatedAt = $now, r.owner = $owner, r.leaseUntil = $leaseUntil
+RETURN r.runId AS runId, p.planId AS planId
+"""
+
+FINISH_RUN: Final[LiteralString] = """
+MATCH (r:Run {runId: $runId})
+SET r.status = $status, r.updatedAt = $now, r.finishedAt = $now, r.owner = null, r.leaseUntil = null
+WITH r
+CALL (r) {
+    UNWIND $digests AS entry
+    MATCH (r)-[:PRODUCED]->(d:Data {knitId: entry.knitId})
+    SET d.contentDigest = entry.digest
+}
+RETURN [(r)-[:PRODUCED]->(d:Data) | d.knitId] AS outputs
+"""
+
+EXTEND_LEASES: Final[LiteralString] = """
+UNWIND $runIds AS runId
+MATCH (r:Run {runId: runId, owner: $owner})
+SET r.leaseUntil = $leaseUntil
+RETURN r.runId AS runId, r.status AS status
+"""
+
+FIND_LOST_RUNS: Final[LiteralString] = """
+MATCH (r:Run)
+WHERE r.status IN ['ready', 'starting', 'running', 'completing', 'aborting']
+  AND (r.leaseUntil IS NULL OR r.leaseUntil < $now)
+  AND EXISTS { (r)-[:OF_PLAN]->(:Plan {pseudo: false}) }
+RETURN r.runId AS runId, r.status AS status
+LIMIT 100
+"""
+
+
+async def _lock(tx: AsyncManagedTransaction, run_id: str, now: int) -> tuple[RunStatus, bool, str | None]:
+    record = await (await tx.run(LOCK_RUN, runId=run_id, now=now)).single()
+    if record is None:
+        raise NotFoundError(f"runId:{run_id} is not found", "list runs with `knit run find`")
+    return RunStatus(record["status"]), bool(record["pseudo"]), record["owner"]
+
+
+async def _set(tx: AsyncManagedTransaction, run_id: str, status: RunStatus, now: int, **fields: Any) -> None:
+    params = {"exitCode": None, "exitMessage": None, "owner": None, "leaseUntil": None, "release": False}
+    params.update(fields)
+    await (await tx.run(SET_STATUS, runId=run_id, status=status.value, now=now, **params)).consume()
+
+
+async def _change(tx: AsyncManagedTransaction, run_id: str, target: RunStatus, now: int,
+                  expected: tuple[RunStatus, ...] | None, fields: dict[str, Any]) -> RunStatus:
+    current, _, _ = await _lock(tx, run_id, now)
+    if expected is not None and current not in expected:
+        raise ConflictError(f"run {run_id} is {current.value}, not {' or '.join(s.value for s in expected)}",
+                            "the run moved on meanwhile")
+    check_transition(current, target)
+    await _set(tx, run_id, target, now, **fields)
+    return current
+
+
+async def change_status(
+    graph: Graph, run_id: str, target: RunStatus, *, now: int,
+    expected: tuple[RunStatus, ...] | None = None, exit_code: int | None = None,
+    exit_message: str | None = None, owner: str | None = None, lease_until: int | None = None,
+) -> RunStatus:
+    """Move a Run to ``target`` (not done/failed: see :func:`finish_run`); returns the old status.
+
+    Raises ``NotFoundError``, or ``ConflictError`` when the table (or ``expected``) forbids it."""
+    if target in (S.DONE, S.FAILED, S.INVALIDATED):
+        raise ValueError(f"{target.value} is reached through finish_run or delete, not change_status")
+    fields = {"exitCode": exit_code, "exitMessage": exit_message, "owner": owner, "leaseUntil": lease_until}
+    return await graph.write(_change, run_id, target, now, expected, fields)
+
+
+async def _claim(tx: AsyncManagedTransaction, owner: str, now: int, lease_until: int) -> Claim | None:
+    record = await (await tx.run(CLAIM_WAITING_RUN, owner=owner, now=now, leaseUntil=lease_until)).single()
+    return None if record is None else Claim(record["runId"], record["planId"])
+
+
+async def claim_waiting_run(graph: Graph, *, owner: str, now: int, lease_until: int) -> Claim | None:
+    """Take the oldest waiting Run for execution (waiting -> ready, owned by ``owner``)."""
+    return await graph.write(_claim, owner, now, lease_until)
+
+
+async def _finish(tx: AsyncManagedTransaction, run_id: str, now: int, digests: dict[str, str]) -> list[str]:
+    current, _, _ = await _lock(tx, run_id, now)
+    if current not in FINISHES:
+        raise ConflictError(f"cannot finish run {run_id}: it is {current.value}",
+                            "only completing or aborting runs finish")
+    target = FINISHES[current]
+    record = await (await tx.run(
+        FINISH_RUN, runId=run_id, status=target.value, now=now,
+        digests=[{"knitId": k, "digest": v} for k, v in digests.items()],
+    )).single()
+    outputs = list(record["outputs"]) if record else []
+    if target is S.DONE and outputs:
+        return await renominate_data(tx, outputs)
+    return []
+
+
+async def finish_run(graph: Graph, run_id: str, *, now: int, digests: dict[str, str]) -> list[str]:
+    """completing -> done (outputs nominated) or aborting -> failed; stamps the finish time and the
+    content digests of the outputs. Returns the plans with new nominations (to project)."""
+    return await graph.write(_finish, run_id, now, digests)
+
+
+async def _extend(tx: AsyncManagedTransaction, run_ids: list[str], owner: str, lease_until: int) -> dict[str, RunStatus]:
+    result = await tx.run(EXTEND_LEASES, runIds=run_ids, owner=owner, leaseUntil=lease_until)
+    return {row["runId"]: RunStatus(row["status"]) async for row in result}
+
+
+async def extend_leases(graph: Graph, run_ids: list[str], *, owner: str, lease_until: int) -> dict[str, RunStatus]:
+    """Keep the leases of the Runs this owner executes; returns their current statuses."""
+    return await graph.write(_extend, run_ids, owner, lease_until)
+
+
+async def _lost(tx: AsyncManagedTransaction, now: int) -> list[tuple[str, RunStatus]]:
+    result = await tx.run(FIND_LOST_RUNS, now=now)
+    return [(row["runId"], RunStatus(row["status"])) async for row in result]
+
+
+async def find_lost_runs(graph: Graph, *, now: int) -> list[tuple[str, RunStatus]]:
+    """Runs being executed or finished whose worker's lease ran out (the worker is lost)."""
+    return await graph.read(_lost, now)

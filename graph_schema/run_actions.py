@@ -1,0 +1,160 @@
+"""What users do to Runs: stop, abort, retry, delete (Knitfab reference §4.4).
+
+Preconditions are checked in Knitfab's order inside the transaction that acts, after taking the
+Run's write lock: (1) the Run exists and is not invalidated, (2) no worker holds it, (3) none of
+its outputs feeds a live Run, (4) its status and kind allow the action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, LiteralString
+
+from neo4j import AsyncManagedTransaction
+
+from .driver import Graph
+from .errors import ConflictError, NotFoundError
+from .lifecycle import S, check_transition
+from .records import RunStatus
+
+INSPECT_RUN: Final[LiteralString] = """
+MATCH (r:Run {runId: $runId})-[:OF_PLAN]->(p:Plan)
+SET r.lockedAt = $now
+RETURN r.status AS status, p.pseudo AS pseudo, r.owner AS owner, p.active AS active,
+    COUNT { (r)-[:PRODUCED]->(:Data)-[:INPUT_TO]->(down:Run) WHERE down.status <> 'invalidated' } AS live,
+    EXISTS { (:Data)-[:INPUT_TO]->(r) } AS hasInputs
+"""
+
+SET_STOPPED: Final[LiteralString] = """
+MATCH (r:Run {runId: $runId})
+SET r.status = $status, r.updatedAt = $now, r.exitCode = $exitCode, r.exitMessage = $exitMessage
+"""
+
+DISCARD_OUTPUTS: Final[LiteralString] = """
+MATCH (r:Run {runId: $runId})
+CALL (r) {
+    MATCH (r)-[:PRODUCED]->(:Data)-[:INPUT_TO]->(tomb:Run {status: 'invalidated'})
+    WITH DISTINCT tomb
+    DETACH DELETE tomb
+}
+WITH r
+OPTIONAL MATCH (r)-[:PRODUCED]->(d:Data)
+WITH collect(d) AS outputs
+WITH outputs, [d IN outputs | d.knitId] AS ids
+FOREACH (d IN outputs | DETACH DELETE d)
+RETURN ids
+"""
+
+RESET_FOR_RETRY: Final[LiteralString] = """
+MATCH (r:Run {runId: $runId})-[:OF_PLAN]->(p:Plan)
+SET r.status = CASE WHEN p.active THEN 'waiting' ELSE 'deactivated' END, r.updatedAt = $now,
+    r.exitCode = null, r.exitMessage = null, r.finishedAt = null
+WITH r, p
+CALL (p, r) {
+    MATCH (p)-[:HAS_OUTPUT]->(o:Output)
+    CREATE (r)-[:PRODUCED {path: o.path, log: o.isLog}]->(out:Data {knitId: randomUUID()})
+    WITH o, out
+    CALL (o, out) {
+        MATCH (o)-[:PUTS]->(t:Tag)
+        CREATE (out)-[:TAGGED]->(t)
+    }
+}
+RETURN r.status AS status
+"""
+
+INVALIDATE_RUN: Final[LiteralString] = """
+MATCH (r:Run {runId: $runId})
+SET r.status = 'invalidated', r.updatedAt = $now
+"""
+
+DELETE_ROOT_RUN: Final[LiteralString] = "MATCH (r:Run {runId: $runId}) DETACH DELETE r"
+
+
+@dataclass(frozen=True, slots=True)
+class _Inspection:
+    status: RunStatus
+    pseudo: bool
+    owner: str | None
+    active: bool
+    live_downstreams: int
+    has_inputs: bool
+
+
+def _in_use() -> ConflictError:
+    return ConflictError("output of the run is in use", "Delete all downstreams of the run first")
+
+
+async def _inspect(tx: AsyncManagedTransaction, run_id: str, now: int) -> _Inspection:
+    record = await (await tx.run(INSPECT_RUN, runId=run_id, now=now)).single()
+    if record is None or record["status"] == S.INVALIDATED.value:
+        raise NotFoundError(f"runId:{run_id} is not found", "list runs with `knit run find`")
+    return _Inspection(RunStatus(record["status"]), bool(record["pseudo"]), record["owner"],
+                       bool(record["active"]), int(record["live"]), bool(record["hasInputs"]))
+
+
+async def _stop(tx: AsyncManagedTransaction, run_id: str, fail: bool, now: int) -> RunStatus:
+    run = await _inspect(tx, run_id, now)
+    allowed = (S.DEACTIVATED, S.WAITING, S.READY, S.STARTING, S.RUNNING, S.ABORTING) if fail else (
+        S.READY, S.STARTING, S.RUNNING, S.COMPLETING)
+    if run.status not in allowed:
+        advice = ("only runs that are not finished can be aborted" if fail else
+                  "only ready, starting or running runs can be stopped; `knit run stop --fail` aborts waiting ones")
+        raise ConflictError(f"prohibited operation: the run is {run.status.value}", advice)
+    target = S.ABORTING if fail else S.COMPLETING
+    check_transition(run.status, target)
+    if run.status is not target:
+        code, message = (253, "aborted by user") if fail else (0, "stopped by user")
+        await (await tx.run(SET_STOPPED, runId=run_id, status=target.value, now=now,
+                            exitCode=code, exitMessage=message)).consume()
+    return run.status
+
+
+async def stop_run(graph: Graph, run_id: str, *, fail: bool, now: int) -> RunStatus:
+    """Stop a Run: to completing (its outputs will count as done) or, with ``fail``, to aborting.
+    Returns the status it had; its worker, if any, notices and ends the process."""
+    return await graph.write(_stop, run_id, fail, now)
+
+
+async def _discard(tx: AsyncManagedTransaction, run_id: str) -> list[str]:
+    record = await (await tx.run(DISCARD_OUTPUTS, runId=run_id)).single()
+    return list(record["ids"]) if record else []
+
+
+async def _retry(tx: AsyncManagedTransaction, run_id: str, now: int) -> list[str]:
+    run = await _inspect(tx, run_id, now)
+    if run.owner is not None:
+        raise ConflictError("the run may not be finished", "Wait for the run to finish, or abort it")
+    if run.live_downstreams:
+        raise _in_use()
+    if run.pseudo:
+        raise ConflictError("prohibited operation", "Root run cannot be retried")
+    if run.status not in (S.DONE, S.FAILED):
+        raise ConflictError("the run have not finished yet", "Wait for the run to finish, or abort it")
+    discarded = await _discard(tx, run_id)
+    await (await tx.run(RESET_FOR_RETRY, runId=run_id, now=now)).consume()
+    return discarded
+
+
+async def retry_run(graph: Graph, run_id: str, *, now: int) -> list[str]:
+    """Run a finished Run again in place: new output Data, same runId, back to waiting (or
+    deactivated when its plan is). Returns the knitIds of the discarded outputs."""
+    return await graph.write(_retry, run_id, now)
+
+
+async def _delete(tx: AsyncManagedTransaction, run_id: str, now: int) -> list[str]:
+    run = await _inspect(tx, run_id, now)
+    if run.owner is not None or run.live_downstreams:
+        raise _in_use()
+    if run.status not in (S.WAITING, S.DEACTIVATED, S.DONE, S.FAILED):
+        raise ConflictError("output of the run is in use",
+                            f"the run is {run.status.value}; stop it (`knit run stop --fail`) first")
+    discarded = await _discard(tx, run_id)
+    statement = INVALIDATE_RUN if run.has_inputs else DELETE_ROOT_RUN
+    await (await tx.run(statement, runId=run_id, now=now)).consume()
+    return discarded
+
+
+async def delete_run(graph: Graph, run_id: str, *, now: int) -> list[str]:
+    """Delete a Run's outputs; keep the Run as an invalidated tombstone (so its combination never
+    runs again), or remove it entirely if it has no inputs (uploads). Returns discarded knitIds."""
+    return await graph.write(_delete, run_id, now)

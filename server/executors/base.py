@@ -1,0 +1,41 @@
+"""What every executor implements: start a Job, wait for its exit code, stop it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Mount:
+    source: Path
+    target: str
+    writable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One Run's task: the plan's image and command, its mounts, where its log goes."""
+
+    run_id: str
+    image: str
+    command: list[str]
+    mounts: list[Mount]
+    log_file: Path | None
+    resources: dict[str, str] = field(default_factory=dict)
+
+
+class Execution(Protocol):
+    async def wait(self) -> int:
+        """The task's exit code, once it has ended."""
+
+    async def stop(self) -> None:
+        """End the task (politely, then by force)."""
+
+
+class Executor(Protocol):
+    name: str
+
+    async def start(self, job: Job) -> Execution:
+        """Start the task; raises ``UnavailableError`` if it cannot be started at all."""

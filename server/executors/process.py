@@ -1,0 +1,119 @@
+"""The ``process`` executor: the Plan's command as a host process in a bubblewrap sandbox.
+
+The image is not used: the command runs on the host's own userland, seen read-only, with the
+project's Python environment first on PATH. Inside the sandbox: inputs are read-only at their
+paths, outputs writable at theirs, the knitgraph home is hidden, ``/var/tmp`` (``TMPDIR`` and
+``HOME``) is a private writable scratch, and there is no network (``--unshare-all``). Limits: memory via RLIMIT_DATA; CPU is bounded only by the executor's
+concurrency (bubblewrap has no cgroups).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import anyio
+import anyio.to_thread
+
+from knitgraph.graph_schema.errors import UnavailableError
+
+from ..settings import Settings
+from .base import Job
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
+_HIDDEN_TOP_LEVEL = {"proc", "dev", "sys", "run", "in", "out", "lost+found"}
+_BINARY_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+_QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)([KMGT]i?)?$")
+
+
+def memory_bytes(quantity: str) -> int | None:
+    match = _QUANTITY.match(quantity.strip())
+    if match is None:
+        return None
+    number, unit = match.groups()
+    return int(float(number) * _BINARY_UNITS.get(unit or "", 1))
+
+
+class ProcessExecution:
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+
+    async def wait(self) -> int:
+        code = await anyio.to_thread.run_sync(self.process.wait)
+        return code if code >= 0 else 128 - code
+
+    async def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        with anyio.move_on_after(10):
+            await anyio.to_thread.run_sync(self.process.wait)
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+class ProcessExecutor:
+    name = "process"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.bwrap = shutil.which("bwrap")
+
+    def sandbox(self, job: Job) -> list[str]:
+        """The bwrap command line for a job."""
+        if self.bwrap is None:
+            raise UnavailableError(
+                "bubblewrap (bwrap) is not installed; the process executor runs every Run in it",
+                "install it (`apt-get install bubblewrap`)",
+            )
+        args = [self.bwrap, "--die-with-parent", "--unshare-all", "--tmpfs", "/"]
+        if self.settings.process_network:
+            args.append("--share-net")
+        for entry in sorted(Path("/").iterdir()):
+            if entry.name in _HIDDEN_TOP_LEVEL:
+                continue
+            if entry.is_symlink():
+                args += ["--symlink", os.readlink(entry), str(entry)]
+            elif entry.is_dir():
+                args += ["--ro-bind", str(entry), str(entry)]
+        args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/run", "--tmpfs", "/var/tmp"]
+        args += ["--tmpfs", str(self.settings.home.resolve())]
+        for mount in job.mounts:
+            args += ["--bind" if mount.writable else "--ro-bind", str(mount.source), mount.target]
+        path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "/usr/bin:/bin")])
+        args += ["--clearenv", "--setenv", "PATH", path, "--setenv", "HOME", "/var/tmp", "--setenv", "TMPDIR", "/var/tmp",
+                 "--setenv", "LANG", "C.UTF-8", "--setenv", "KNIT_RUN_ID", job.run_id, "--chdir", "/"]
+        return [*args, "--", *job.command]
+
+    async def start(self, job: Job) -> ProcessExecution:
+        if not job.command:
+            raise UnavailableError(
+                f"run {job.run_id} has nothing to execute: its plan has no entrypoint or args",
+                "the process executor runs the plan's entrypoint + args; give them in the plan",
+            )
+        limit = memory_bytes(job.resources.get("memory", "")) if "memory" in job.resources else None
+
+        def limit_memory() -> None:
+            # The task must not outlive the server: a dead server's Runs are failed as lost.
+            _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            if limit is not None:
+                resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+        log = open(job.log_file, "ab") if job.log_file else subprocess.DEVNULL
+        try:
+            process = subprocess.Popen(  # noqa: PLW1509 - preexec_fn only calls prctl and setrlimit
+                self.sandbox(job), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True, preexec_fn=limit_memory,
+            )
+        finally:
+            if job.log_file:
+                log.close()  # type: ignore[union-attr]
+        return ProcessExecution(process)

@@ -1,0 +1,155 @@
+"""Executing Runs: claim waiting Runs, run them with the executor, finish them, recover lost ones.
+
+Each server process is one *owner*. It claims a waiting Run (waiting -> ready) under a lease,
+prepares the output folders, starts the task (ready -> starting -> running), and when the task
+ends moves the Run to completing (exit 0) or aborting (any other code), then finishes it (done or
+failed) and projects what the outputs feed. While tasks run it renews their leases and watches for
+users' stop requests. A Run whose lease ran out lost its worker (the server died): it is failed
+with exit 254, as Knitfab marks a lost worker, or finished if it was already finishing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import anyio
+
+from knitgraph.archive import UnsafeArchiveError
+from knitgraph.graph_schema import lifecycle, plans, runs
+from knitgraph.graph_schema.driver import Graph
+from knitgraph.graph_schema.errors import KnitError
+from knitgraph.graph_schema.lifecycle import S
+from knitgraph.graph_schema.records import RunRecord, RunStatus
+from knitgraph.graph_schema.timefmt import now_ms
+
+from .content_store import ContentStore
+from .executors import Execution, Executor, Job, Mount
+from .projector import project
+
+logger = logging.getLogger("knitgraph.server.runs")
+POLL_SECONDS = 0.2
+WATCH_SECONDS = 1.0
+LOST_WORKER = (254, "worker for the run is not found")
+
+
+class RunManager:
+    def __init__(
+        self, graph: Graph, store: ContentStore, executor: Executor, concurrency: int, lease_seconds: float
+    ) -> None:
+        self.graph = graph
+        self.lease_ms = int(lease_seconds * 1000)
+        self.store = store
+        self.executor = executor
+        self.concurrency = concurrency
+        self.owner = uuid.uuid4().hex
+        self.executing: dict[str, Execution | None] = {}
+
+    def _lease(self) -> int:
+        return now_ms() + self.lease_ms
+
+    async def run_forever(self) -> None:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(self._watch_forever)
+            while True:
+                claimed = None
+                if len(self.executing) < self.concurrency:
+                    try:
+                        await self.recover()
+                        claimed = await lifecycle.claim_waiting_run(
+                            self.graph, owner=self.owner, now=now_ms(), lease_until=self._lease())
+                    except KnitError as exc:
+                        logger.warning("could not claim a run: %s", exc)
+                if claimed is None:
+                    await anyio.sleep(POLL_SECONDS)
+                    continue
+                self.executing[claimed.run_id] = None
+                tasks.start_soon(self._execute, claimed.run_id)
+
+    async def _watch_forever(self) -> None:
+        """Renew leases, and stop tasks whose Run a user stopped (possibly on another server)."""
+        while True:
+            await anyio.sleep(min(WATCH_SECONDS, self.lease_ms / 3000))
+            if not self.executing:
+                continue
+            try:
+                statuses = await lifecycle.extend_leases(
+                    self.graph, list(self.executing), owner=self.owner, lease_until=self._lease())
+            except KnitError as exc:
+                logger.warning("could not renew leases: %s", exc)
+                continue
+            for run_id, status in statuses.items():
+                execution = self.executing.get(run_id)
+                if execution is not None and status in (S.COMPLETING, S.ABORTING):
+                    await execution.stop()
+
+    def _job(self, run: RunRecord, image: str, command: list[str], resources: dict[str, str]) -> Job:
+        mounts = [Mount(self.store.prepare_output(a.knit_id), a.mountpoint.path, writable=False)
+                  for a in run.inputs]
+        mounts += [Mount(self.store.prepare_output(a.knit_id), a.mountpoint.path, writable=True)
+                   for a in run.outputs]
+        log_file = self.store.prepare_output(run.log.knit_id) / "log" if run.log else None
+        return Job(run.summary.run_id, image, command, mounts, log_file, resources)
+
+    async def _execute(self, run_id: str) -> None:
+        try:
+            await self._run_task(run_id)
+            await self.finish(run_id)
+        except KnitError as exc:
+            logger.warning("run %s: %s", run_id, exc)
+        except Exception:  # noqa: BLE001 - a loop edge: log, and let recovery fail the run
+            logger.exception("run %s: unexpected error", run_id)
+        finally:
+            self.executing.pop(run_id, None)
+
+    async def _run_task(self, run_id: str) -> None:
+        run = await runs.get_run(self.graph, run_id)
+        plan = await plans.get_plan(self.graph, run.summary.plan.plan_id)
+        command = [*(plan.summary.entrypoint or ()), *(plan.summary.args or ())]
+        job = self._job(run, plan.summary.image or "", command, plan.resources)
+        await lifecycle.change_status(self.graph, run_id, S.STARTING, now=now_ms(), expected=(S.READY,))
+        try:
+            execution = await self.executor.start(job)
+        except KnitError as exc:
+            await lifecycle.change_status(self.graph, run_id, S.ABORTING, now=now_ms(),
+                                          exit_code=255, exit_message=exc.reason)
+            return
+        self.executing[run_id] = execution
+        await lifecycle.change_status(self.graph, run_id, S.RUNNING, now=now_ms(), expected=(S.STARTING,))
+        code = await execution.wait()
+        target, message = (S.COMPLETING, "") if code == 0 else (S.ABORTING, f"exit status {code}")
+        try:
+            await lifecycle.change_status(self.graph, run_id, target, now=now_ms(), expected=(S.RUNNING,),
+                                          exit_code=code, exit_message=message)
+        except KnitError:
+            pass  # a user stopped it meanwhile: their completing/aborting and exit stand
+
+    async def finish(self, run_id: str) -> None:
+        """Record the outputs' digests and finish the Run; project what its outputs feed."""
+        run = await runs.get_run(self.graph, run_id)
+        digests: dict[str, str] = {}
+        for output in [*run.outputs, *([run.log] if run.log else [])]:
+            try:
+                digests[output.knit_id] = await anyio.to_thread.run_sync(self.store.digest, output.knit_id)
+            except UnsafeArchiveError as exc:
+                # Recorded without a digest, such an output cannot be pulled; the log says why.
+                logger.warning("run %s: output knit#id:%s is unsafe: %s", run_id, output.knit_id, exc.reason)
+        plan_ids = await lifecycle.finish_run(self.graph, run_id, now=now_ms(), digests=digests)
+        await project(self.graph, plan_ids)
+
+    async def recover(self) -> None:
+        """Fail Runs whose worker was lost (exit 254) and finish those left finishing."""
+        for run_id, status in await lifecycle.find_lost_runs(self.graph, now=now_ms()):
+            if run_id in self.executing:
+                continue
+            if status in lifecycle.EXECUTING:
+                code, message = LOST_WORKER
+                await lifecycle.change_status(self.graph, run_id, S.ABORTING, now=now_ms(),
+                                              expected=(status,), exit_code=code, exit_message=message)
+            logger.warning("run %s lost its worker while %s; finishing it", run_id, status.value)
+            await self.finish(run_id)
+
+    async def finish_unstarted(self, run_id: str, previous: RunStatus) -> None:
+        """A Run aborted before any worker took it has nothing to wait for: finish it now."""
+        if previous in (S.DEACTIVATED, S.WAITING):
+            await self.finish(run_id)
