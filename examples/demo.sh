@@ -30,7 +30,11 @@ say "knit plan apply: train and validate (run by the process executor, in a bubb
 sed "s#EXAMPLES#$here#" "$here/demo/train.plan.yaml" > "$work/train.plan.yaml"
 sed "s#EXAMPLES#$here#" "$here/demo/validate.plan.yaml" > "$work/validate.plan.yaml"
 apply_or_reuse() {  # a second `make demo` finds its plans registered already: reuse them
-  knit plan apply "$1" 2>/dev/null | field "['planId']" || knit plan find --image "$2" | field "[0]['planId']"
+  if applied="$(knit plan apply "$1" 2>/dev/null)"; then
+    echo "$applied" | field "['planId']"
+  else
+    knit plan find --image "$2" | field "[0]['planId']"
+  fi
 }
 train_plan="$(apply_or_reuse "$work/train.plan.yaml" demo-train:v1)"
 validate_plan="$(apply_or_reuse "$work/validate.plan.yaml" demo-validate:v1)"
