@@ -14,13 +14,14 @@ import logging
 import uuid
 
 import anyio
+import anyio.abc
 
 from knitgraph.archive import UnsafeArchiveError
 from knitgraph.graph_schema import lifecycle, plans, runs
 from knitgraph.graph_schema.driver import Graph
 from knitgraph.graph_schema.errors import KnitError
 from knitgraph.graph_schema.lifecycle import S
-from knitgraph.graph_schema.records import RunRecord, RunStatus
+from knitgraph.graph_schema.records import RunStatus
 from knitgraph.graph_schema.timefmt import now_ms
 
 from .content_store import ContentStore
@@ -55,7 +56,7 @@ class RunManager:
                 claimed = None
                 if len(self.executing) < self.concurrency:
                     try:
-                        await self.recover()
+                        await self.recover(tasks)
                         claimed = await lifecycle.claim_waiting_run(
                             self.graph, owner=self.owner, now=now_ms(), lease_until=self._lease())
                     except KnitError as exc:
@@ -83,13 +84,17 @@ class RunManager:
                 if execution is not None and status in (S.COMPLETING, S.ABORTING):
                     await execution.stop()
 
-    def _job(self, run: RunRecord, image: str, command: list[str], resources: dict[str, str]) -> Job:
+    async def _load_job(self, run_id: str) -> Job:
+        run = await runs.get_run(self.graph, run_id)
+        plan = await plans.get_plan(self.graph, run.summary.plan.plan_id)
+        summary = plan.summary
         mounts = [Mount(self.store.prepare_output(a.knit_id), a.mountpoint.path, writable=False)
                   for a in run.inputs]
         mounts += [Mount(self.store.prepare_output(a.knit_id), a.mountpoint.path, writable=True)
                    for a in run.outputs]
         log_file = self.store.prepare_output(run.log.knit_id) / "log" if run.log else None
-        return Job(run.summary.run_id, image, command, mounts, log_file, resources)
+        return Job(run_id, summary.image or "", list(summary.entrypoint) if summary.entrypoint else None,
+                   list(summary.args) if summary.args else None, mounts, log_file, plan.resources)
 
     async def _execute(self, run_id: str) -> None:
         try:
@@ -103,10 +108,7 @@ class RunManager:
             self.executing.pop(run_id, None)
 
     async def _run_task(self, run_id: str) -> None:
-        run = await runs.get_run(self.graph, run_id)
-        plan = await plans.get_plan(self.graph, run.summary.plan.plan_id)
-        command = [*(plan.summary.entrypoint or ()), *(plan.summary.args or ())]
-        job = self._job(run, plan.summary.image or "", command, plan.resources)
+        job = await self._load_job(run_id)
         await lifecycle.change_status(self.graph, run_id, S.STARTING, now=now_ms(), expected=(S.READY,))
         try:
             execution = await self.executor.start(job)
@@ -116,6 +118,9 @@ class RunManager:
             return
         self.executing[run_id] = execution
         await lifecycle.change_status(self.graph, run_id, S.RUNNING, now=now_ms(), expected=(S.STARTING,))
+        await self._await_exit(run_id, execution)
+
+    async def _await_exit(self, run_id: str, execution: Execution) -> None:
         code = await execution.wait()
         target, message = (S.COMPLETING, "") if code == 0 else (S.ABORTING, f"exit status {code}")
         try:
@@ -137,11 +142,30 @@ class RunManager:
         plan_ids = await lifecycle.finish_run(self.graph, run_id, now=now_ms(), digests=digests)
         await project(self.graph, plan_ids)
 
-    async def recover(self) -> None:
-        """Fail Runs whose worker was lost (exit 254) and finish those left finishing."""
+    async def _resume(self, run_id: str, execution: Execution) -> None:
+        try:
+            await self._await_exit(run_id, execution)
+            await self.finish(run_id)
+        except KnitError as exc:
+            logger.warning("run %s: %s", run_id, exc)
+        finally:
+            self.executing.pop(run_id, None)
+
+    async def recover(self, tasks: anyio.abc.TaskGroup | None = None) -> None:
+        """Re-attach to tasks of lost Runs that still exist (containers); fail the others as lost
+        (exit 254); finish those left finishing."""
         for run_id, status in await lifecycle.find_lost_runs(self.graph, now=now_ms()):
             if run_id in self.executing:
                 continue
+            if status is S.RUNNING and tasks is not None:
+                execution = await self.executor.reattach(await self._load_job(run_id))
+                if execution is not None:
+                    await lifecycle.change_status(self.graph, run_id, S.RUNNING, now=now_ms(), expected=(S.RUNNING,),
+                                                  owner=self.owner, lease_until=self._lease())
+                    logger.warning("run %s lost its server; re-attached to its task", run_id)
+                    self.executing[run_id] = execution
+                    tasks.start_soon(self._resume, run_id, execution)
+                    continue
             if status in lifecycle.EXECUTING:
                 code, message = LOST_WORKER
                 await lifecycle.change_status(self.graph, run_id, S.ABORTING, now=now_ms(),

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     executor: str = Field("process", validation_alias="KNITGRAPH_EXECUTOR")
     executor_concurrency: int = Field(2, validation_alias="KNITGRAPH_EXECUTOR_CONCURRENCY", ge=1)
     process_network: bool = Field(False, validation_alias="KNITGRAPH_PROCESS_NETWORK")
+    docker_host: str | None = Field(None, validation_alias="DOCKER_HOST")
     run_lease_seconds: float = Field(30.0, validation_alias="KNITGRAPH_RUN_LEASE_SECONDS", gt=0)
 
     @property

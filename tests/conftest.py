@@ -116,3 +116,60 @@ def isolated_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for variable in ("KNIT_SERVER", "KNIT_PROFILE", "KNIT_PROFILE_STORE"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
+
+
+PODMAN_CONF = """[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+netns = "none"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+runtime = "runc"
+"""
+BUSYBOX_IMAGE = "localhost/knit-busybox:test"
+
+
+@pytest.fixture(scope="session")
+def container_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """DOCKER_HOST of a real engine: Podman's Docker-compatible socket, started here with a local
+    busybox image (no registry needed). Fails, never skips, if Podman cannot start."""
+    import shutil
+    import subprocess
+    import tarfile
+    import time
+
+    podman, busybox = shutil.which("podman"), shutil.which("busybox")
+    assert podman and busybox, "podman and busybox are needed (make installs podman and busybox-static)"
+    root = tmp_path_factory.mktemp("podman")
+    (root / "containers.conf").write_text(PODMAN_CONF)
+    env = {**os.environ, "CONTAINERS_CONF": str(root / "containers.conf")}
+    base = [podman, "--root", str(root / "root"), "--runroot", str(root / "run"), "--storage-driver", "overlay"]
+    image = root / "busybox.tar"
+    with tarfile.open(image, "w") as tar:
+        tar.add(busybox, "bin/busybox")
+        for applet in ("sh", "cat", "echo", "awk", "wc", "sleep", "test", "true", "ls", "touch", "tail", "cut"):
+            link = tarfile.TarInfo(f"bin/{applet}")
+            link.type, link.linkname = tarfile.SYMTYPE, "busybox"
+            tar.addfile(link)
+    subprocess.run([*base, "import", str(image), BUSYBOX_IMAGE], env=env, check=True, capture_output=True)
+    socket_path = root / "podman.sock"
+    service = subprocess.Popen([*base, "system", "service", "--time=0", f"unix://{socket_path}"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not socket_path.exists():
+        assert service.poll() is None and time.monotonic() < deadline, "podman system service did not start"
+        time.sleep(0.1)
+    try:
+        yield f"unix://{socket_path}"
+    finally:
+        subprocess.run([*base, "rm", "--all", "--force"], env=env, capture_output=True, check=False)
+        service.terminate()
+        service.wait(timeout=30)
+
+
+@pytest.fixture
+def docker_knit(clean_graph: Settings, container_engine: str) -> Iterator[Knit]:
+    """`knit` against an app whose executor is `docker` (Podman's socket)."""
+    settings = clean_graph.model_copy(update={"executor": "docker", "docker_host": container_engine})
+    with TestClient(create_app(settings)) as test_client:
+        yield Knit(test_client)

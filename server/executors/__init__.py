@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from knitgraph.graph_schema.errors import InvalidInputError
+
 from ..settings import Settings
 from .base import Execution, Executor, Job, Mount
+from .docker import DockerExecutor
 from .process import ProcessExecutor
 
-__all__ = ["Execution", "Executor", "Job", "Mount", "ProcessExecutor", "create_executor"]
+__all__ = ["DockerExecutor", "Execution", "Executor", "Job", "Mount", "ProcessExecutor", "create_executor"]
 
 
 def create_executor(settings: Settings) -> Executor:
     """The executor named by ``KNITGRAPH_EXECUTOR`` (``process`` by default)."""
-    executors = {"process": ProcessExecutor}
+    executors: dict[str, type[ProcessExecutor] | type[DockerExecutor]] = {
+        "process": ProcessExecutor, "docker": DockerExecutor,
+    }
     if settings.executor not in executors:
-        from knitgraph.graph_schema.errors import InvalidInputError
-
         raise InvalidInputError(
             f"unknown executor '{settings.executor}'", f"set KNITGRAPH_EXECUTOR to one of: {', '.join(executors)}"
         )

@@ -20,10 +20,16 @@ class Job:
 
     run_id: str
     image: str
-    command: list[str]
+    entrypoint: list[str] | None
+    args: list[str] | None
     mounts: list[Mount]
     log_file: Path | None
     resources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def command(self) -> list[str]:
+        """Entrypoint then args: what runs where there is no image to supply either."""
+        return [*(self.entrypoint or ()), *(self.args or ())]
 
 
 class Execution(Protocol):
@@ -38,4 +44,7 @@ class Executor(Protocol):
     name: str
 
     async def start(self, job: Job) -> Execution:
-        """Start the task; raises ``UnavailableError`` if it cannot be started at all."""
+        """Start the task; raises a ``KnitError`` if it cannot be started at all."""
+
+    async def reattach(self, job: Job) -> Execution | None:
+        """The task of a Run whose server died, if it still exists (running or exited)."""

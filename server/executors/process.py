@@ -117,3 +117,7 @@ class ProcessExecutor:
             if job.log_file:
                 log.close()  # type: ignore[union-attr]
         return ProcessExecution(process)
+
+    async def reattach(self, job: Job) -> None:
+        """Sandboxed processes die with their server (PR_SET_PDEATHSIG): nothing to re-attach."""
+        return None

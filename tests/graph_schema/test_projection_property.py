@@ -91,18 +91,19 @@ def expected_runs(world: World) -> dict[int, set[tuple[tuple[str, int], ...]]]:
     return union
 
 
-def final_tags(world: World) -> dict[int, set[str]]:
-    """The user tags of every Data after all events."""
-    tags = {i: set(t) for i, t in enumerate(world.data)}
-    for event in world.events:
-        if event.kind == "add":
-            tags[event.index].add(str(event.tag))
-        elif event.kind == "remove":
-            tags[event.index].discard(str(event.tag))
+# ---- drawing worlds -----------------------------------------------------------------------------
+
+
+def tags_at(initial: tuple[str, ...], index: int, events: list[Event]) -> set[str]:
+    """The user tags of Data ``index`` after these events."""
+    tags = set(initial)
+    for event in events:
+        if event.index == index and event.kind == "add":
+            tags.add(str(event.tag))
+        elif event.index == index and event.kind == "remove":
+            tags.discard(str(event.tag))
     return tags
 
-
-# ---- drawing worlds -----------------------------------------------------------------------------
 
 def tag_sets(min_size: int = 0) -> st.SearchStrategy[tuple[str, ...]]:
     return st.sets(st.sampled_from(VOCABULARY), min_size=min_size).map(lambda s: tuple(sorted(s)))
@@ -127,9 +128,16 @@ def worlds(draw: st.DrawFn) -> World:
         pushed_before = sorted({e.index for e in events[:position] if e.kind == "push"})
         if not pushed_before:
             continue
-        change = Event(draw(st.sampled_from(("add", "remove"))), draw(st.sampled_from(pushed_before)),
-                       draw(st.sampled_from(VOCABULARY)))
-        events.insert(position, change)
+        index = draw(st.sampled_from(pushed_before))
+        held = tags_at(data[index], index, events[:position])
+        kind = draw(st.sampled_from(("add", "remove")))
+        # Remove a held tag or add a missing one (when there is one), so that matches come and go.
+        useful = sorted(held if kind == "remove" else set(VOCABULARY) - held)
+        tag = draw(st.sampled_from(useful or VOCABULARY))
+        events.insert(position, Event(kind, index, tag))
+        if draw(st.booleans()):  # undo it later: a match that returns must not run again
+            undo = Event("add" if kind == "remove" else "remove", index, tag)
+            events.insert(draw(st.integers(position + 1, len(events))), undo)
     return World(data, tuple(plans), tuple(events))
 
 
@@ -209,7 +217,7 @@ def test_runs_equal_oracle_union_of_combinations_for_random_worlds(clean_graph: 
             f"unexpected {sorted(map(sorted, set(got) - want))}"
         )
     assert observed.statuses <= {"waiting"}
-    tags = final_tags(world)
+    tags = {i: tags_at(initial, i, list(world.events)) for i, initial in enumerate(world.data)}
     want_nominations = {
         i: {(j, spec.path) for j, inputs in enumerate(world.plans) for spec in inputs if matches(tags[i], i, spec)}
         for i in range(len(world.data))

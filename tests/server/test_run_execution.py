@@ -112,6 +112,9 @@ def test_failing_task_fails_the_run_and_its_outputs(knit: Knit, tmp_path: Path) 
         tmp_path, "broken", image="broken:v1", entrypoint=["sh", "-c", "echo oops >&2; exit 3"],
         inputs=[{"path": "/in/1", "tags": ["kind:broken"]}], outputs=[{"path": "/out/1", "tags": ["kind:nothing"]}],
         log={"tags": ["kind:brokenlog"]}))
+    downstream = apply(knit, write_plan(
+        tmp_path, "after-broken", image="after:v1", entrypoint=["true"],
+        inputs=[{"path": "/in/1", "tags": ["kind:nothing"]}], outputs=[]))
     knit("data", "push", "-t", "kind:broken", str(dataset(tmp_path)))
     (run,) = runs_of(knit, plan)
     assert "ended failed" in knit("run", "wait", "--timeout", "60", run["runId"], expect=1).stderr
@@ -120,6 +123,7 @@ def test_failing_task_fails_the_run_and_its_outputs(knit: Knit, tmp_path: Path) 
     output = json.loads(knit("data", "show", failed["outputs"][0]["knitId"]).stdout)
     assert "knit#transient:failed" in output["tags"]
     assert knit("run", "show", "--log", run["runId"]).stdout == "oops\n"
+    assert runs_of(knit, downstream) == []  # failed outputs feed nothing
 
 
 def test_sandbox_keeps_inputs_read_only_and_hides_the_network(knit: Knit, tmp_path: Path) -> None:
