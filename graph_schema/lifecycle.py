@@ -70,7 +70,7 @@ WITH r ORDER BY r.updatedAt, r.runId LIMIT 1
 SET r.lockedAt = $now
 WITH r WHERE r.status = 'waiting'
 MATCH (r)-[:OF_PLAN]->(p:Plan)
-SET r.status = 'ready', r.updatedAt = $now, r.owner = $owner, r.leaseUntil = $leaseUntil
+SET r.status = 'ready', r.updatedAt = $now, r.readyAt = $now, r.owner = $owner, r.leaseUntil = $leaseUntil
 RETURN r.runId AS runId, p.planId AS planId
 """
 

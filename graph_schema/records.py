@@ -158,3 +158,4 @@ class RunRecord:
     inputs: tuple[Assignment, ...]
     outputs: tuple[Assignment, ...]
     log: Assignment | None
+    ready_at: int | None = None

@@ -19,7 +19,7 @@ GET_RUN_DETAILS: Final[LiteralString] = """
 UNWIND $runIds AS runId
 MATCH (r:Run {runId: runId})-[:OF_PLAN]->(p:Plan)
 RETURN r {.runId, .status, .updatedAt, .exitCode, .exitMessage,
-          plan: p {.planId, .image, .entrypoint, .args, .name, .annotations}} AS run,
+          plan: p {.planId, .image, .entrypoint, .args, .name, .annotations}} AS run, r.readyAt AS readyAt,
     [(d:Data)-[use:INPUT_TO]->(r) | {knitId: d.knitId,
         input: head([(p)-[:HAS_INPUT]->(i:Input) WHERE i.path = use.path |
                      i {.path, .pinKnitId, .pinTimestamp, tags: [(i)-[:REQUIRES]->(t:Tag) | [t.key, t.value]]}])}]
@@ -56,6 +56,7 @@ def _run_record(row: dict[str, Any]) -> RunRecord:
             outputs.append(assignment)
     return RunRecord(
         summary=run_summary(row["run"]),
+        ready_at=row["readyAt"],
         inputs=tuple(inputs),
         outputs=tuple(sorted(outputs, key=lambda a: a.mountpoint.path)),
         log=log,

@@ -38,6 +38,7 @@ class Run:
     inputs: list[RunAssignment]
     outputs: list[RunAssignment]
     log: RunLog | None
+    ready_at: str | None = strawberry.field(description="When an executor took the Run (it became ready).")
 
     @classmethod
     def from_record(cls, run: records.RunRecord) -> Run:
@@ -52,4 +53,5 @@ class Run:
             outputs=[_assignment(a) for a in run.outputs],
             log=RunLog(tags=tag_strings(run.log.mountpoint.tags), knit_id=strawberry.ID(run.log.knit_id))
             if run.log else None,
+            ready_at=format_ms(run.ready_at) if run.ready_at is not None else None,
         )
