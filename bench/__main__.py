@@ -6,12 +6,13 @@ import argparse
 import sys
 from typing import Callable
 
-from . import projection, transfer
+from . import projection, runs, transfer
 from .harness import BenchError
 
 BENCHMARKS: dict[str, Callable[[], None]] = {
     "transfer": transfer.run,
     "projection": projection.run,
+    "runs": runs.run,
 }
 
 

@@ -20,7 +20,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator, Mapping, Sequence
 
 MIB = 1 << 20
 # Variables of the caller that would point knitgraph or knit somewhere other than the isolated home.
@@ -90,9 +90,10 @@ class Knitgraph:
         return timed_run(self.knit_command(*args), env=self.env, cwd=self.home)
 
 
-def _isolated_env(home: Path) -> tuple[dict[str, str], str]:
+def _isolated_env(home: Path, extra: Mapping[str, str]) -> tuple[dict[str, str], str]:
     bolt, http, api = free_ports(3)
     env = {key: value for key, value in os.environ.items() if key not in _FOREIGN_ENV}
+    env.update(extra)
     api_root = f"http://127.0.0.1:{api}"
     env.update({
         "KNITGRAPH_HOME": str(home),
@@ -111,10 +112,13 @@ def _log_tail(home: Path) -> str:
 
 
 @contextlib.contextmanager
-def isolated_knitgraph() -> Iterator[Knitgraph]:
-    """``knitgraph up`` in a temporary home; ``knitgraph down`` and removal of the home afterwards."""
+def isolated_knitgraph(extra_env: Mapping[str, str] | None = None) -> Iterator[Knitgraph]:
+    """``knitgraph up`` in a temporary home; ``knitgraph down`` and removal of the home afterwards.
+
+    ``extra_env`` (e.g. ``KNITGRAPH_EXECUTOR``, ``DOCKER_HOST``) is added to the server's and
+    ``knit``'s environment; the isolating variables (home, ports, server) still win."""
     home = Path(tempfile.mkdtemp(prefix="knitgraph-bench-home-"))
-    env, api_root = _isolated_env(home)
+    env, api_root = _isolated_env(home, extra_env or {})
     try:
         try:
             run_checked([tool("knitgraph"), "up"], env=env, cwd=home)

@@ -10,7 +10,7 @@ import click
 
 # Knitfab leaves these out of its JSON when they are empty (reference §5.5).
 _OMIT_WHEN_NULL = frozenset(
-    {"mountpoint", "log", "exit", "image", "entrypoint", "args", "name", "on_node", "service_account"}
+    {"mountpoint", "log", "exit", "image", "entrypoint", "args", "name", "on_node", "service_account", "executor"}
 )
 _OMIT_WHEN_EMPTY = frozenset({"annotations", "resources"})
 

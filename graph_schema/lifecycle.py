@@ -18,6 +18,7 @@ from neo4j import AsyncManagedTransaction
 from .driver import Graph
 from .errors import ConflictError, NotFoundError
 from .nominations import renominate_data
+from .projection import project_in
 from .records import RunStatus
 
 S = RunStatus
@@ -70,7 +71,8 @@ WITH r ORDER BY r.updatedAt, r.runId LIMIT 1
 SET r.lockedAt = $now
 WITH r WHERE r.status = 'waiting'
 MATCH (r)-[:OF_PLAN]->(p:Plan)
-SET r.status = 'ready', r.updatedAt = $now, r.readyAt = $now, r.owner = $owner, r.leaseUntil = $leaseUntil
+SET r.status = 'ready', r.updatedAt = $now, r.readyAt = $now, r.owner = $owner, r.leaseUntil = $leaseUntil,
+    r.executor = $executor
 RETURN r.runId AS runId, p.planId AS planId
 """
 
@@ -141,17 +143,25 @@ async def change_status(
     return await graph.write(_change, run_id, target, now, expected, fields)
 
 
-async def _claim(tx: AsyncManagedTransaction, owner: str, now: int, lease_until: int) -> Claim | None:
-    record = await (await tx.run(CLAIM_WAITING_RUN, owner=owner, now=now, leaseUntil=lease_until)).single()
+async def _claim(
+    tx: AsyncManagedTransaction, owner: str, executor: str, now: int, lease_until: int
+) -> Claim | None:
+    record = await (await tx.run(
+        CLAIM_WAITING_RUN, owner=owner, executor=executor, now=now, leaseUntil=lease_until)).single()
     return None if record is None else Claim(record["runId"], record["planId"])
 
 
-async def claim_waiting_run(graph: Graph, *, owner: str, now: int, lease_until: int) -> Claim | None:
-    """Take the oldest waiting Run for execution (waiting -> ready, owned by ``owner``)."""
-    return await graph.write(_claim, owner, now, lease_until)
+async def claim_waiting_run(
+    graph: Graph, *, owner: str, executor: str, now: int, lease_until: int
+) -> Claim | None:
+    """Take the oldest waiting Run for execution (waiting -> ready, owned by ``owner``), and record
+    which executor runs it (``process`` means a host process: the plan's image was not used)."""
+    return await graph.write(_claim, owner, executor, now, lease_until)
 
 
-async def _finish(tx: AsyncManagedTransaction, run_id: str, now: int, digests: dict[str, str]) -> list[str]:
+async def _finish(
+    tx: AsyncManagedTransaction, run_id: str, now: int, digests: dict[str, str], creation: str
+) -> list[str]:
     current, _, _ = await _lock(tx, run_id, now)
     if current not in FINISHES:
         raise ConflictError(f"cannot finish run {run_id}: it is {current.value}",
@@ -162,15 +172,18 @@ async def _finish(tx: AsyncManagedTransaction, run_id: str, now: int, digests: d
         digests=[{"knitId": k, "digest": v} for k, v in digests.items()],
     )).single()
     outputs = list(record["outputs"]) if record else []
+    created: list[str] = []
     if target is S.DONE and outputs:
-        return await renominate_data(tx, outputs)
-    return []
+        for plan_id in await renominate_data(tx, outputs):
+            created += await project_in(tx, plan_id, now, creation)
+    return created
 
 
-async def finish_run(graph: Graph, run_id: str, *, now: int, digests: dict[str, str]) -> list[str]:
-    """completing -> done (outputs nominated) or aborting -> failed; stamps the finish time and the
-    content digests of the outputs. Returns the plans with new nominations (to project)."""
-    return await graph.write(_finish, run_id, now, digests)
+async def finish_run(graph: Graph, run_id: str, *, now: int, digests: dict[str, str], creation: str) -> list[str]:
+    """completing -> done or aborting -> failed; stamps the finish time and the outputs' content
+    digests. On done, the outputs are nominated and the downstream Runs created in the same
+    transaction, so whoever sees the Run done sees its successors. Returns their ids."""
+    return await graph.write(_finish, run_id, now, digests, creation)
 
 
 async def _extend(tx: AsyncManagedTransaction, run_ids: list[str], owner: str, lease_until: int) -> dict[str, RunStatus]:

@@ -159,3 +159,4 @@ class RunRecord:
     outputs: tuple[Assignment, ...]
     log: Assignment | None
     ready_at: int | None = None
+    executor: str | None = None

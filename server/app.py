@@ -75,7 +75,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(_sweep_forever, store, graph)
                 tasks.start_soon(catch_up_forever, graph)
-                tasks.start_soon(manager.run_forever)
+                if settings.execute_runs:  # false: an API-only replica; other servers execute
+                    tasks.start_soon(manager.run_forever)
                 yield
                 tasks.cancel_scope.cancel()
         finally:

@@ -26,7 +26,6 @@ from knitgraph.graph_schema.timefmt import now_ms
 
 from .content_store import ContentStore
 from .executors import Execution, Executor, Job, Mount
-from .projector import project
 
 logger = logging.getLogger("knitgraph.server.runs")
 POLL_SECONDS = 0.2
@@ -58,7 +57,8 @@ class RunManager:
                     try:
                         await self.recover(tasks)
                         claimed = await lifecycle.claim_waiting_run(
-                            self.graph, owner=self.owner, now=now_ms(), lease_until=self._lease())
+                            self.graph, owner=self.owner, executor=self.executor.name, now=now_ms(),
+                            lease_until=self._lease())
                     except KnitError as exc:
                         logger.warning("could not claim a run: %s", exc)
                 if claimed is None:
@@ -139,8 +139,7 @@ class RunManager:
             except UnsafeArchiveError as exc:
                 # Recorded without a digest, such an output cannot be pulled; the log says why.
                 logger.warning("run %s: output knit#id:%s is unsafe: %s", run_id, output.knit_id, exc.reason)
-        plan_ids = await lifecycle.finish_run(self.graph, run_id, now=now_ms(), digests=digests)
-        await project(self.graph, plan_ids)
+        await lifecycle.finish_run(self.graph, run_id, now=now_ms(), digests=digests, creation=uuid.uuid4().hex)
 
     async def _resume(self, run_id: str, execution: Execution) -> None:
         try:

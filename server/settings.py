@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     neo4j_heap: str = Field("1g", validation_alias="KNITGRAPH_NEO4J_HEAP")
     upload_ttl_seconds: int = Field(3600, validation_alias="KNITGRAPH_UPLOAD_TTL")
     executor: str = Field("process", validation_alias="KNITGRAPH_EXECUTOR")
+    execute_runs: bool = Field(True, validation_alias="KNITGRAPH_EXECUTE_RUNS")
     executor_concurrency: int = Field(2, validation_alias="KNITGRAPH_EXECUTOR_CONCURRENCY", ge=1)
     process_network: bool = Field(False, validation_alias="KNITGRAPH_PROCESS_NETWORK")
     docker_host: str | None = Field(None, validation_alias="DOCKER_HOST")

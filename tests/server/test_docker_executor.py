@@ -38,7 +38,7 @@ def test_train_then_validate_in_containers(docker_knit: Knit, tmp_path: Path) ->
 
     (train_run,) = json.loads(knit("run", "find", "-p", train).stdout)
     trained = json.loads(knit("run", "wait", "--timeout", "120", train_run["runId"]).stdout)
-    assert trained["exit"] == {"code": 0, "message": ""}
+    assert trained["exit"] == {"code": 0, "message": ""} and trained["executor"] == "docker"
     assert knit("run", "show", "--log", train_run["runId"]).stdout == "trained\n"
     (validate_run,) = json.loads(knit("run", "find", "-p", validate).stdout)
     validated = json.loads(knit("run", "wait", "--timeout", "120", validate_run["runId"]).stdout)

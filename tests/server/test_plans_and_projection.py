@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import anyio
 import pytest
 import yaml
+from starlette.testclient import TestClient
 
 from knitgraph.graph_schema.driver import Graph
 from knitgraph.graph_schema.plan_spec import PlanSpec
 from knitgraph.graph_schema.plans import register_plan
 from knitgraph.graph_schema.projection import find_plans_to_project
 from knitgraph.graph_schema.timefmt import now_ms
+from knitgraph.server.app import create_app
 from knitgraph.server.embedded_neo4j import connection
 from knitgraph.server.projector import catch_up, project
 from knitgraph.server.settings import Settings
 
 from ..conftest import Knit, run_on_graph
+
+
+@pytest.fixture
+def client(clean_graph: Settings) -> Iterator[TestClient]:
+    """An API-only server (KNITGRAPH_EXECUTE_RUNS=false): Runs stay as projection made them."""
+    with TestClient(create_app(clean_graph.model_copy(update={"execute_runs": False}))) as test_client:
+        yield test_client
 
 
 def apply(knit: Knit, tmp_path: Path, expect: int = 0, **plan: Any) -> dict[str, Any]:

@@ -88,6 +88,7 @@ def test_train_then_validate_runs_end_to_end(knit: Knit, tmp_path: Path) -> None
     (train_run,) = runs_of(knit, train)
     finished = json.loads(knit("run", "wait", "--timeout", "60", train_run["runId"]).stdout)
     assert finished["status"] == "done" and finished["exit"] == {"code": 0, "message": ""}
+    assert finished["executor"] == "process"  # honest lineage: a host process ran it, not the image
     assert knit("run", "show", "--log", train_run["runId"]).stdout == "trained on 10 rows, 2 classes\n"
 
     (validate_run,) = runs_of(knit, validate)
@@ -226,3 +227,14 @@ def test_log_of_a_waiting_run_is_not_there_yet(knit: Knit, tmp_path: Path) -> No
     knit("data", "push", "-t", "kind:sleep", str(dataset(tmp_path)))
     (run,) = runs_of(knit, plan)
     assert "retry later" in knit("run", "show", "--log", run["runId"], expect=1).stderr
+
+
+def test_log_follow_streams_until_the_run_ends(knit: Knit, tmp_path: Path) -> None:
+    plan = apply(knit, write_plan(
+        tmp_path, "chatty", image="chatty:v1", entrypoint=["sh", "-c", "echo first; sleep 1; echo second"],
+        inputs=[{"path": "/in/1", "tags": ["kind:chatty"]}], outputs=[], log={"tags": ["kind:chattylog"]}))
+    knit("data", "push", "-t", "kind:chatty", str(dataset(tmp_path)))
+    (run,) = runs_of(knit, plan)
+    wait_for_status(knit, run["runId"], "running")
+    assert knit("run", "show", "--log", "--follow", run["runId"]).stdout == "first\nsecond\n"
+    assert json.loads(knit("run", "show", run["runId"]).stdout)["status"] in ("completing", "done")

@@ -39,6 +39,10 @@ class Run:
     outputs: list[RunAssignment]
     log: RunLog | None
     ready_at: str | None = strawberry.field(description="When an executor took the Run (it became ready).")
+    executor: str | None = strawberry.field(
+        description="What executed it: process (a sandboxed host process; the plan's image was not used), "
+        "docker or kubernetes."
+    )
 
     @classmethod
     def from_record(cls, run: records.RunRecord) -> Run:
@@ -54,4 +58,5 @@ class Run:
             log=RunLog(tags=tag_strings(run.log.mountpoint.tags), knit_id=strawberry.ID(run.log.knit_id))
             if run.log else None,
             ready_at=format_ms(run.ready_at) if run.ready_at is not None else None,
+            executor=run.executor,
         )
