@@ -196,7 +196,9 @@ def graphql(client: httpx.Client, query: str, **variables: Any) -> dict[str, Any
 
 
 def seed(knitgraph: Knitgraph, tag: Tag, count: int) -> list[str]:
-    """``count`` uploaded Data (no content, not nominated) tagged ``tag``; their knitIds."""
+    """``count`` uploaded Data tagged ``tag`` (not nominated: tag or plan changes do that); their
+    knitIds. Their content, an empty folder, is placed in the store once the graph records them
+    (bulk seeding writes none, and a Run's inputs must exist; unrecorded folders would be swept)."""
     empty = TreeDigest().hexdigest()
     rows = [UploadedRow(str(uuid.uuid4()), str(uuid.uuid4()), empty, (tag,)) for _ in range(count)]
     password = (knitgraph.home / "neo4j" / "password").read_text().strip()
@@ -210,6 +212,8 @@ def seed(knitgraph: Knitgraph, tag: Tag, count: int) -> list[str]:
 
     if anyio.run(write) != count:
         raise BenchError(f"seeding {count} Data with {tag} wrote fewer")
+    for row in rows:
+        (knitgraph.home / "content" / row.knit_id).mkdir(parents=True)
     return [row.knit_id for row in rows]
 
 

@@ -143,7 +143,10 @@ async def retry_run(graph: Graph, run_id: str, *, now: int) -> list[str]:
 
 async def _delete(tx: AsyncManagedTransaction, run_id: str, now: int) -> list[str]:
     run = await _inspect(tx, run_id, now)
-    if run.owner is not None or run.live_downstreams:
+    if run.owner is not None:
+        raise ConflictError("output of the run is in use: the run is being executed",
+                            f"stop it first (`knit run stop --fail {run_id}`), then remove it")
+    if run.live_downstreams:
         raise _in_use()
     if run.status not in (S.WAITING, S.DEACTIVATED, S.DONE, S.FAILED):
         raise ConflictError("output of the run is in use",

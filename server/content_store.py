@@ -37,6 +37,17 @@ class ContentStore(Protocol):
     def commit(self, upload_id: str, knit_id: str, digest: str) -> StagedUpload: ...
     def confirm(self, knit_id: str) -> None: ...
     def prepare_output(self, knit_id: str) -> Path: ...
+    def input_path(self, knit_id: str) -> Path: ...
+    def input_path(self, knit_id: str) -> Path:
+        """The content of a finished Data, to mount as an input; its absence is an error."""
+        folder = self.path(knit_id)
+        if not folder.is_dir():
+            raise NotFoundError(
+                f"the content of input knit#id:{knit_id} is missing from {self.content}",
+                "every server that executes Runs must share KNITGRAPH_HOME's content folder",
+            )
+        return folder
+
     def digest(self, knit_id: str) -> str: ...
     def discard(self, knit_id: str) -> None: ...
     def stream_tar(self, knit_id: str) -> Iterator[bytes]: ...
@@ -150,6 +161,16 @@ class LocalContentStore:
         """An empty, writable folder for a Run output (kept if it exists: a restarted Run)."""
         folder = self.path(knit_id)
         folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def input_path(self, knit_id: str) -> Path:
+        """The content of a finished Data, to mount as an input; its absence is an error."""
+        folder = self.path(knit_id)
+        if not folder.is_dir():
+            raise NotFoundError(
+                f"the content of input knit#id:{knit_id} is missing from {self.content}",
+                "every server that executes Runs must share KNITGRAPH_HOME's content folder",
+            )
         return folder
 
     def digest(self, knit_id: str) -> str:

@@ -19,7 +19,7 @@ import anyio.abc
 from knitgraph.archive import UnsafeArchiveError
 from knitgraph.graph_schema import lifecycle, plans, runs
 from knitgraph.graph_schema.driver import Graph
-from knitgraph.graph_schema.errors import KnitError
+from knitgraph.graph_schema.errors import InvalidInputError, KnitError, NotFoundError, UnavailableError
 from knitgraph.graph_schema.lifecycle import S
 from knitgraph.graph_schema.records import RunStatus
 from knitgraph.graph_schema.timefmt import now_ms
@@ -88,8 +88,7 @@ class RunManager:
         run = await runs.get_run(self.graph, run_id)
         plan = await plans.get_plan(self.graph, run.summary.plan.plan_id)
         summary = plan.summary
-        mounts = [Mount(self.store.prepare_output(a.knit_id), a.mountpoint.path, writable=False)
-                  for a in run.inputs]
+        mounts = [Mount(self.store.input_path(a.knit_id), a.mountpoint.path, writable=False) for a in run.inputs]
         mounts += [Mount(self.store.prepare_output(a.knit_id), a.mountpoint.path, writable=True)
                    for a in run.outputs]
         log_file = self.store.prepare_output(run.log.knit_id) / "log" if run.log else None
@@ -99,20 +98,42 @@ class RunManager:
     async def _execute(self, run_id: str) -> None:
         try:
             await self._run_task(run_id)
-            await self.finish(run_id)
         except KnitError as exc:
             logger.warning("run %s: %s", run_id, exc)
+        except anyio.get_cancelled_exc_class():
+            with anyio.CancelScope(shield=True), anyio.move_on_after(20):
+                await self._abandon(run_id)
+            raise
         except Exception:  # noqa: BLE001 - a loop edge: log, and let recovery fail the run
             logger.exception("run %s: unexpected error", run_id)
+        try:
+            await self.finish(run_id)
+        except KnitError as exc:
+            logger.warning("run %s could not be finished now (%s); recovery will", run_id, exc)
         finally:
             self.executing.pop(run_id, None)
 
-    async def _run_task(self, run_id: str) -> None:
-        job = await self._load_job(run_id)
-        await lifecycle.change_status(self.graph, run_id, S.STARTING, now=now_ms(), expected=(S.READY,))
+    async def _abandon(self, run_id: str) -> None:
+        """The server is shutting down. A container outlives it (and is re-attached at the next
+        start); a sandboxed process does not, so it is stopped and its Run failed now, not later."""
+        execution = self.executing.pop(run_id, None)
+        if self.executor.survives_server:
+            return
+        if execution is not None:
+            await execution.stop()
         try:
+            await lifecycle.change_status(self.graph, run_id, S.ABORTING, now=now_ms(),
+                                          exit_code=LOST_WORKER[0], exit_message="the server shut down while it ran")
+        except KnitError:
+            pass  # already completing or aborting: finishing below records that
+        await self.finish(run_id)
+
+    async def _run_task(self, run_id: str) -> None:
+        try:
+            job = await self._load_job(run_id)
+            await lifecycle.change_status(self.graph, run_id, S.STARTING, now=now_ms(), expected=(S.READY,))
             execution = await self.executor.start(job)
-        except KnitError as exc:
+        except (NotFoundError, UnavailableError, InvalidInputError) as exc:
             await lifecycle.change_status(self.graph, run_id, S.ABORTING, now=now_ms(),
                                           exit_code=255, exit_message=exc.reason)
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import Field
@@ -33,7 +34,7 @@ class Settings(BaseSettings):
     neo4j_http_port: int = Field(7474, validation_alias="KNITGRAPH_NEO4J_HTTP_PORT")
     neo4j_heap: str = Field("1g", validation_alias="KNITGRAPH_NEO4J_HEAP")
     upload_ttl_seconds: int = Field(3600, validation_alias="KNITGRAPH_UPLOAD_TTL")
-    executor: str = Field("process", validation_alias="KNITGRAPH_EXECUTOR")
+    executor: Literal["process", "docker"] = Field("process", validation_alias="KNITGRAPH_EXECUTOR")
     execute_runs: bool = Field(True, validation_alias="KNITGRAPH_EXECUTE_RUNS")
     executor_concurrency: int = Field(2, validation_alias="KNITGRAPH_EXECUTOR_CONCURRENCY", ge=1)
     process_network: bool = Field(False, validation_alias="KNITGRAPH_PROCESS_NETWORK")

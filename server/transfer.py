@@ -78,11 +78,11 @@ async def run_log(request: Request) -> Response:
     run = await runs_graph.get_run(graph, request.path_params["run_id"])
     if run.log is None:
         raise NotFoundError(f"run {run.summary.run_id} records no log", "add `log:` with tags to its plan")
-    if run.summary.status in _LOG_NOT_YET:
-        raise UnavailableError("service unavailable temporaly: the run has not started",
-                               "please retry later, or follow it with `knit run show --log -f`")
-    path = store.path(run.log.knit_id) / "log"
     follow = request.query_params.get("follow", "false").lower() not in ("false", "0", "no")
+    if run.summary.status in _LOG_NOT_YET and not follow:
+        raise UnavailableError("service unavailable temporaly: the run has not started",
+                               "please retry later, or add -f/--follow to wait for it and stream the log")
+    path = store.path(run.log.knit_id) / "log"
 
     async def chunks() -> AsyncIterator[bytes]:
         offset = 0
@@ -95,7 +95,7 @@ async def run_log(request: Request) -> Response:
             if not follow:
                 return
             current = await runs_graph.get_run(graph, run.summary.run_id)
-            if current.summary.status not in _LOG_GROWING:
+            if current.summary.status not in (*_LOG_NOT_YET, *_LOG_GROWING):
                 yield await anyio.to_thread.run_sync(_read_from, path, offset)
                 return
             await anyio.sleep(0.2)

@@ -95,9 +95,10 @@ def find(obj: Any, active: str, image: str | None, in_tags: tuple[str, ...], out
 @click.pass_obj
 def active(obj: Any, mode: str, plan_id: str) -> None:
     """Activate (yes) or deactivate (no) a plan; its waiting Runs follow."""
-    wanted = _active_flag(mode)
-    if wanted is None:
+    mapping = {"yes": True, "true": True, "no": False, "false": False}
+    if mode.lower() not in mapping:
         raise click.UsageError(f"mode '{mode}': choose yes or no")
+    wanted = mapping[mode.lower()]
     _print_plan(obj.client.graphql("SetPlanActive", planId=plan_id, active=wanted)["setPlanActive"])
 
 

@@ -11,6 +11,7 @@ import sys
 
 import click
 import uvicorn
+from pydantic import ValidationError
 
 from knitgraph.graph_schema.errors import KnitError
 
@@ -31,6 +32,11 @@ class AdminGroup(click.Group):
             return super().invoke(ctx)
         except KnitError as exc:
             raise click.ClickException(f"{exc.reason}\n  advice: {exc.advice}") from exc
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+            raise click.ClickException(
+                f"invalid setting: {problems}\n  advice: fix that environment variable (see `knitgraph --help`)"
+            ) from exc
 
 
 @click.group(cls=AdminGroup)
@@ -40,7 +46,9 @@ def main(ctx: click.Context) -> None:
 
     Settings come from the environment: KNITGRAPH_HOME (data, logs, password), KNITGRAPH_HOST and
     KNITGRAPH_PORT (API, default 127.0.0.1:8080), KNITGRAPH_NEO4J_BOLT_PORT / _HTTP_PORT (default
-    7687 / 7474), NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD (use another Neo4j instead).
+    7687 / 7474), NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD (use another Neo4j instead),
+    KNITGRAPH_EXECUTOR (process or docker; DOCKER_HOST for docker), KNITGRAPH_EXECUTOR_CONCURRENCY,
+    KNITGRAPH_EXECUTE_RUNS (false: serve the API only). See docs/admin-guide.md.
     """
     ctx.obj = Settings()
 

@@ -42,6 +42,7 @@ class Execution(Protocol):
 
 class Executor(Protocol):
     name: str
+    survives_server: bool  # do tasks keep running when the server process ends?
 
     async def start(self, job: Job) -> Execution:
         """Start the task; raises a ``KnitError`` if it cannot be started at all."""

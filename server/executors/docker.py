@@ -74,6 +74,7 @@ class DockerExecution:
 
 class DockerExecutor:
     name = "docker"
+    survives_server = True
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

@@ -62,6 +62,7 @@ class ProcessExecution:
 
 class ProcessExecutor:
     name = "process"
+    survives_server = False
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

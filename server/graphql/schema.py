@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from .errors import KnitErrors
 from .operations.data import DataMutation, DataQuery
@@ -14,4 +16,10 @@ from .operations.system import SystemQuery
 Query = merge_types("Query", (SystemQuery, DataQuery, PlanQuery, RunQuery))
 Mutation = merge_types("Mutation", (DataMutation, PlanMutation, RunMutation))
 
-schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=[KnitErrors])
+class KnitSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Log nothing here: the KnitErrors extension logs unexpected errors under an id, and
+        expected ones (a missing Data, a bad tag) are answers, not server faults."""
+
+
+schema = KnitSchema(query=Query, mutation=Mutation, extensions=[KnitErrors])
