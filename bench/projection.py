@@ -17,6 +17,9 @@ Data gets ``ready:yes`` through the ``tagData`` mutation (httpx, keep-alive), an
 latency is the mutation's round trip when it does (the Run existed when the mutation returned);
 otherwise ``findRuns`` is polled and the latency runs until the poll that saw the Run.
 
+The server runs with ``KNITGRAPH_EXECUTE_RUNS=false`` (an API-only replica): the Runs it creates stay
+``waiting`` instead of being executed, so that only Run creation is measured.
+
 The peer figure is Knitfab's design: Runs are created by a projection loop that polls every 5 s,
 so a new Run appears 2.5 s after the change on average (taken as its p50) and up to 5 s (its p99).
 """
@@ -333,7 +336,9 @@ def run() -> None:
     print(f"== projection: {sizes.data:,} Data, {sizes.plans:,} plans (+{DIRECT_PLANS} over HTTP), "
           f"{sizes.changes} tag changes")
     print(f"== machine: {machine()} | {tool('knit')}")
-    with isolated_knitgraph() as knitgraph, tempfile.TemporaryDirectory(prefix="knitgraph-bench-plans-") as work:
+    print(f"== load average (1 min) at start: {os.getloadavg()[0]:.1f}")
+    no_execution = {"KNITGRAPH_EXECUTE_RUNS": "false"}
+    with isolated_knitgraph(no_execution) as knitgraph, tempfile.TemporaryDirectory(prefix="knitgraph-bench-plans-") as work:
         _progress(f"seeding {sizes.data:,} Data")
         knit_ids, seed_seconds, counts = seed(knitgraph, sizes)
         _progress(f"seeded in {seed_seconds:.1f} s; applying {sizes.plans:,} plans with the CLI")
@@ -344,5 +349,6 @@ def run() -> None:
             direct_apply = apply_direct(client, DIRECT_PLANS, sizes.plans)
             _progress(f"measuring {sizes.changes} tag changes")
             latencies, hits, polls = measure_tag_changes(client, knit_ids, plan_ids, sizes)
+    print(f"== load average (1 min) at end of measurements: {os.getloadavg()[0]:.1f}")
     report(sizes, Results(seed_seconds, counts, startup, cli_apply, direct_apply, cycle_refusal,
                           latencies, hits, polls))

@@ -30,6 +30,7 @@ from .executors import Execution, Executor, Job, Mount
 logger = logging.getLogger("knitgraph.server.runs")
 POLL_SECONDS = 0.2
 WATCH_SECONDS = 1.0
+RECOVER_SECONDS = 2.0
 LOST_WORKER = (254, "worker for the run is not found")
 
 
@@ -44,6 +45,8 @@ class RunManager:
         self.concurrency = concurrency
         self.owner = uuid.uuid4().hex
         self.executing: dict[str, Execution | None] = {}
+        self._slot_freed = anyio.Event()
+        self._recovered_at = 0.0
 
     def _lease(self) -> int:
         return now_ms() + self.lease_ms
@@ -55,14 +58,18 @@ class RunManager:
                 claimed = None
                 if len(self.executing) < self.concurrency:
                     try:
-                        await self.recover(tasks)
+                        if anyio.current_time() - self._recovered_at > RECOVER_SECONDS:
+                            self._recovered_at = anyio.current_time()
+                            await self.recover(tasks)
                         claimed = await lifecycle.claim_waiting_run(
                             self.graph, owner=self.owner, executor=self.executor.name, now=now_ms(),
                             lease_until=self._lease())
                     except KnitError as exc:
                         logger.warning("could not claim a run: %s", exc)
                 if claimed is None:
-                    await anyio.sleep(POLL_SECONDS)
+                    with anyio.move_on_after(POLL_SECONDS):
+                        await self._slot_freed.wait()  # a finished task frees a slot at once
+                    self._slot_freed = anyio.Event()
                     continue
                 self.executing[claimed.run_id] = None
                 tasks.start_soon(self._execute, claimed.run_id)
@@ -112,6 +119,7 @@ class RunManager:
             logger.warning("run %s could not be finished now (%s); recovery will", run_id, exc)
         finally:
             self.executing.pop(run_id, None)
+            self._slot_freed.set()
 
     async def _abandon(self, run_id: str) -> None:
         """The server is shutting down. A container outlives it (and is re-attached at the next

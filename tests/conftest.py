@@ -44,7 +44,7 @@ def neo4j_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
         KNITGRAPH_HOME=home, KNITGRAPH_NEO4J_BOLT_PORT=free_port(), KNITGRAPH_NEO4J_HTTP_PORT=free_port()
     )
     server = EmbeddedNeo4j(settings)
-    server.start(lambda message: None)
+    server.start(lambda message: None, die_with_caller=True)
     uri, user, password = connection(settings)
     try:
         yield {"NEO4J_URI": uri, "NEO4J_USER": user, "NEO4J_PASSWORD": password}

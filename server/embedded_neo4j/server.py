@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import re
@@ -38,6 +39,11 @@ def connection(settings: Settings) -> tuple[str, str, str]:
         return settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password
     embedded = EmbeddedNeo4j(settings)
     return embedded.bolt_uri, "neo4j", embedded.password()
+
+
+def die_with_parent() -> None:
+    """In a child before exec: the kernel kills it when the process that started it ends."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
 
 
 def reap_when_done(process: subprocess.Popen[bytes]) -> None:
@@ -179,8 +185,11 @@ class EmbeddedNeo4j:
             return None
         return pid if MAIN_CLASS.encode() in cmdline else None
 
-    def start(self, log: Log, timeout: float = 180.0) -> None:
-        """Start the server (installing it first if needed) and wait until Bolt answers."""
+    def start(self, log: Log, timeout: float = 180.0, *, die_with_caller: bool = False) -> None:
+        """Start the server (installing it first if needed) and wait until Bolt answers.
+
+        ``die_with_caller`` ties the server's life to this process (tests: a killed test run
+        leaves no Neo4j behind); by default it outlives it, as `knitgraph up` needs."""
         if self.pid() is not None:
             log(f"Neo4j is already running ({self.bolt_uri})")
             return
@@ -200,9 +209,9 @@ class EmbeddedNeo4j:
             "-cp", f"{self.lib}/*", MAIN_CLASS, f"--home-dir={self.dir}", f"--config-dir={self.conf}",
         ]
         with open(self.console_log, "ab") as console:
-            process = subprocess.Popen(
+            process = subprocess.Popen(  # noqa: PLW1509 - preexec_fn only calls prctl
                 command, stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
-                start_new_session=True, cwd=self.dir,
+                start_new_session=True, cwd=self.dir, preexec_fn=die_with_parent if die_with_caller else None,
             )
         reap_when_done(process)
         self.pid_file.write_text(str(process.pid))

@@ -9,7 +9,6 @@ concurrency (bubblewrap has no cgroups).
 
 from __future__ import annotations
 
-import ctypes
 import os
 import re
 import resource
@@ -24,11 +23,10 @@ import anyio.to_thread
 
 from knitgraph.graph_schema.errors import UnavailableError
 
+from ..embedded_neo4j.server import die_with_parent
 from ..settings import Settings
 from .base import Job
 
-_libc = ctypes.CDLL(None, use_errno=True)
-_PR_SET_PDEATHSIG = 1
 _HIDDEN_TOP_LEVEL = {"proc", "dev", "sys", "run", "in", "out", "lost+found"}
 _BINARY_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 _QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)([KMGT]i?)?$")
@@ -103,8 +101,7 @@ class ProcessExecutor:
         limit = memory_bytes(job.resources.get("memory", "")) if "memory" in job.resources else None
 
         def limit_memory() -> None:
-            # The task must not outlive the server: a dead server's Runs are failed as lost.
-            _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            die_with_parent()  # a dead server's Runs are failed as lost: their tasks must die too
             if limit is not None:
                 resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 

@@ -48,7 +48,7 @@ class InputDraw(NamedTuple):
 
 class Event(NamedTuple):
     kind: str  # "push" | "plan" | "add" | "remove"
-    index: int  # Data index (push, add, remove) or plan index (plan)
+    target: int  # Data index (push, add, remove) or plan index (plan)
     tag: str | None = None
 
 
@@ -79,13 +79,13 @@ def expected_runs(world: World) -> dict[int, set[tuple[tuple[str, int], ...]]]:
     union: dict[int, set[tuple[tuple[str, int], ...]]] = {j: set() for j in range(len(world.plans))}
     for event in world.events:
         if event.kind == "push":
-            pushed[event.index] = set(world.data[event.index])
+            pushed[event.target] = set(world.data[event.target])
         elif event.kind == "plan":
-            registered.append(event.index)
+            registered.append(event.target)
         elif event.kind == "add":
-            pushed[event.index].add(str(event.tag))
+            pushed[event.target].add(str(event.tag))
         else:
-            pushed[event.index].discard(str(event.tag))
+            pushed[event.target].discard(str(event.tag))
         for j in registered:
             union[j] |= combinations(pushed, world.plans[j])
     return union
@@ -98,9 +98,9 @@ def tags_at(initial: tuple[str, ...], index: int, events: list[Event]) -> set[st
     """The user tags of Data ``index`` after these events."""
     tags = set(initial)
     for event in events:
-        if event.index == index and event.kind == "add":
+        if event.target == index and event.kind == "add":
             tags.add(str(event.tag))
-        elif event.index == index and event.kind == "remove":
+        elif event.target == index and event.kind == "remove":
             tags.discard(str(event.tag))
     return tags
 
@@ -126,7 +126,7 @@ def worlds(draw: st.DrawFn) -> World:
     events = list(draw(st.permutations(base)))
     for _ in range(draw(st.integers(0, 5))):
         position = len(events) - draw(st.integers(0, len(events)))  # shrinks towards the end
-        pushed_before = sorted({e.index for e in events[:position] if e.kind == "push"})
+        pushed_before = sorted({e.target for e in events[:position] if e.kind == "push"})
         if not pushed_before:
             continue
         index = draw(st.sampled_from(pushed_before))
@@ -167,16 +167,16 @@ async def play(settings: Settings, world: World, specs: list[PlanSpec], knit_ids
         for event in world.events:
             if event.kind == "push":
                 touched = await create_uploaded_data(
-                    graph, knit_id=knit_ids[event.index], run_id=str(uuid.uuid4()),
-                    tags=[Tag.parse(t) for t in world.data[event.index]], digest="sha256:0", now=now_ms(),
+                    graph, knit_id=knit_ids[event.target], run_id=str(uuid.uuid4()),
+                    tags=[Tag.parse(t) for t in world.data[event.target]], digest="sha256:0", now=now_ms(),
                 )
             elif event.kind == "plan":
-                await register_plan(graph, specs[event.index], plan_id=plan_ids[event.index], now=now_ms())
-                touched = [plan_ids[event.index]]
+                await register_plan(graph, specs[event.target], plan_id=plan_ids[event.target], now=now_ms())
+                touched = [plan_ids[event.target]]
             else:
                 change = [Tag.parse(str(event.tag))]
                 touched = await update_data_tags(
-                    graph, knit_ids[event.index], add=change if event.kind == "add" else [],
+                    graph, knit_ids[event.target], add=change if event.kind == "add" else [],
                     remove=change if event.kind == "remove" else [], remove_keys=[], now=now_ms(),
                 )
             await project(graph, touched)
@@ -241,5 +241,5 @@ def test_runs_equal_oracle_union_of_combinations_for_random_worlds(clean_graph: 
         i: {(j, spec.path) for j, inputs in enumerate(world.plans) for spec in inputs if matches(tags[i], i, spec)}
         for i in range(len(world.data))
     }
-    assert observed.nominations == want_nominations
+    assert observed.nominations == want_nominations, "nominations by Data index: {(plan index, input path)}"
     assert observed.unconsumed == []
