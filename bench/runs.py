@@ -332,7 +332,7 @@ def raw_baseline(label: str, build: CommandBuilder, env: dict[str, str] | None, 
 
 
 def bwrap_baseline(knitgraph: Knitgraph, work: Path, samples: int) -> Baseline:
-    executor = ProcessExecutor(Settings(home=knitgraph.home))
+    executor = ProcessExecutor(Settings(KNITGRAPH_HOME=knitgraph.home))
 
     def build(command: list[str], in_dir: Path, out_dir: Path) -> list[str]:
         mounts = [Mount(in_dir, IN_PATH, writable=False), Mount(out_dir, OUT_PATH, writable=True)]

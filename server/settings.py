@@ -21,7 +21,8 @@ class Settings(BaseSettings):
     (a Docker container, Aura, Neo4j Desktop) together with ``NEO4J_USER`` and ``NEO4J_PASSWORD``.
     """
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    # Only the documented variables count: field names must not pick up HOME, HOST or PORT.
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=False)
 
     home: Path = Field(default_factory=default_home, validation_alias="KNITGRAPH_HOME")
     host: str = Field("127.0.0.1", validation_alias="KNITGRAPH_HOST")
