@@ -14,7 +14,7 @@ import httpx
 
 from knitgraph.graph_schema.errors import UnavailableError
 
-from ..embedded_neo4j.server import reap_when_done
+from ..processes import live_pid, reap_when_done
 from ..settings import Settings
 
 
@@ -26,12 +26,7 @@ class BackgroundServer:
         self.profile_file = settings.home / "knitprofile"
 
     def pid(self) -> int | None:
-        try:
-            pid = int(self.pid_file.read_text())
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except (OSError, ValueError):
-            return None
-        return pid if b"knitgraph" in cmdline and b"serve" in cmdline else None
+        return live_pid(self.pid_file, b"knitgraph", b"serve")
 
     def healthy(self) -> bool:
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import os
 import re
@@ -11,7 +10,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import threading
 import time
 from importlib.resources import files
 from pathlib import Path
@@ -21,6 +19,7 @@ import platformdirs
 
 from knitgraph.graph_schema.errors import UnavailableError
 
+from ..processes import die_with_parent, live_pid, reap_when_done
 from ..settings import Settings
 
 MAIN_CLASS = "org.neo4j.server.CommunityEntryPoint"
@@ -39,16 +38,6 @@ def connection(settings: Settings) -> tuple[str, str, str]:
         return settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password
     embedded = EmbeddedNeo4j(settings)
     return embedded.bolt_uri, "neo4j", embedded.password()
-
-
-def die_with_parent() -> None:
-    """In a child before exec: the kernel kills it when the process that started it ends."""
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-
-
-def reap_when_done(process: subprocess.Popen[bytes]) -> None:
-    """Detached servers outlive this call: a thread waits for them, so none lingers as a zombie."""
-    threading.Thread(target=process.wait, name=f"reap-{process.pid}", daemon=True).start()
 
 
 def _port_open(port: int) -> bool:
@@ -178,12 +167,7 @@ class EmbeddedNeo4j:
 
     def pid(self) -> int | None:
         """The server's pid if it runs (a stale pid file from a crash counts as not running)."""
-        try:
-            pid = int(self.pid_file.read_text())
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except (OSError, ValueError):
-            return None
-        return pid if MAIN_CLASS.encode() in cmdline else None
+        return live_pid(self.pid_file, MAIN_CLASS.encode())
 
     def start(self, log: Log, timeout: float = 180.0, *, die_with_caller: bool = False) -> None:
         """Start the server (installing it first if needed) and wait until Bolt answers.

@@ -23,7 +23,7 @@ import anyio.to_thread
 
 from knitgraph.graph_schema.errors import UnavailableError
 
-from ..embedded_neo4j.server import die_with_parent
+from ..processes import die_with_parent
 from ..settings import Settings
 from .base import Job
 
