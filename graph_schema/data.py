@@ -63,7 +63,8 @@ CALL () {
     WITH d, count(*) AS hits WHERE hits = size($tags)
     RETURN d
     UNION
-    MATCH (d:Data) WHERE size($tags) = 0
+    UNWIND CASE WHEN size($tags) = 0 THEN [true] ELSE [] END AS everything
+    MATCH (d:Data)
     RETURN d
 }
 MATCH (d)<-[:PRODUCED]-(r:Run)

@@ -31,7 +31,20 @@ RETURN r {.runId, .status, .updatedAt, .exitCode, .exitMessage,
 """
 
 FIND_RUN_IDS: Final[LiteralString] = """
-MATCH (r:Run)-[:OF_PLAN]->(p:Plan)
+CALL () {
+    UNWIND $inKnitIds AS knitId
+    MATCH (:Data {knitId: knitId})-[:INPUT_TO]->(r:Run)
+    RETURN r
+    UNION
+    UNWIND $outKnitIds AS knitId
+    MATCH (:Data {knitId: knitId})<-[:PRODUCED]-(r:Run)
+    RETURN r
+    UNION
+    UNWIND CASE WHEN size($inKnitIds) = 0 AND size($outKnitIds) = 0 THEN [true] ELSE [] END AS everything
+    MATCH (r:Run)
+    RETURN r
+}
+MATCH (r)-[:OF_PLAN]->(p:Plan)
 WHERE (size($planIds) = 0 OR p.planId IN $planIds)
   AND (size($statuses) = 0 OR r.status IN $statuses)
   AND (size($inKnitIds) = 0 OR EXISTS { MATCH (d:Data)-[:INPUT_TO]->(r) WHERE d.knitId IN $inKnitIds })
