@@ -9,6 +9,7 @@ the running Python, so ``.venv/bin/python -m bench`` measures that environment's
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import platform
 import shutil
@@ -21,6 +22,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
+
+from knitgraph.graph_schema.driver import Graph
 
 MIB = 1 << 20
 # Variables of the caller that would point knitgraph or knit somewhere other than the isolated home.
@@ -158,3 +161,23 @@ def print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     for row in table[1:]:
         print(line(row))
     sys.stdout.flush()
+
+
+def positive_env(name: str, default: int) -> int:
+    """A size from the environment: a positive whole number, or a ``BenchError`` that says so."""
+    text = os.environ.get(name, str(default))
+    if not text.isdigit() or int(text) < 1:
+        raise BenchError(f"{name} must be a positive whole number, not {text!r}")
+    return int(text)
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least ``share`` of the values at or below."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def connect_graph(knitgraph: Knitgraph) -> Graph:
+    """A graph_schema connection to the isolated server's embedded Neo4j (close it when done)."""
+    password = (knitgraph.home / "neo4j" / "password").read_text().strip()
+    return Graph(f"bolt://127.0.0.1:{knitgraph.env['KNITGRAPH_NEO4J_BOLT_PORT']}", "neo4j", password)

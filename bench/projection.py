@@ -27,7 +27,6 @@ so a new Run appears 2.5 s after the change on average (taken as its p50) and up
 from __future__ import annotations
 
 import json
-import math
 import os
 import random
 import subprocess
@@ -37,7 +36,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import anyio
 import httpx
@@ -45,12 +44,13 @@ import yaml
 
 from knitgraph.archive.digest import TreeDigest
 from knitgraph.graph_schema.bulk import UploadedRow, create_uploaded_data_batch
-from knitgraph.graph_schema.driver import Graph
 from knitgraph.graph_schema.maintenance import count_nodes
 from knitgraph.graph_schema.tags import Tag
 from knitgraph.graph_schema.timefmt import now_ms
 
-from .harness import BenchError, Knitgraph, isolated_knitgraph, machine, median, print_table, tool
+from .harness import (
+    BenchError, Knitgraph, connect_graph, isolated_knitgraph, machine, median, percentile, positive_env, print_table, tool,
+)
 
 DATA_ENV, DEFAULT_DATA = "BENCH_PROJECTION_DATA", 100_000
 PLANS_ENV, DEFAULT_PLANS = "BENCH_PROJECTION_PLANS", 1_000
@@ -99,11 +99,6 @@ class Results:
     poll_seconds: list[float]
 
 
-def _positive_env(name: str, default: int) -> int:
-    text = os.environ.get(name, str(default))
-    if not text.isdigit() or int(text) < 1:
-        raise BenchError(f"{name} must be a positive whole number, not {text!r}")
-    return int(text)
 
 
 def _progress(message: str) -> None:
@@ -111,10 +106,6 @@ def _progress(message: str) -> None:
     sys.stderr.flush()
 
 
-def percentile(values: Sequence[float], share: float) -> float:
-    """Nearest-rank percentile: the smallest value with at least ``share`` of the values at or below."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
 # -- seeding -------------------------------------------------------------------------------------
@@ -125,9 +116,6 @@ def data_tags(index: int, plans: int) -> tuple[Tag, ...]:
             Tag("kind", KINDS[index % len(KINDS)]), Tag("batch", f"b{index // SEED_BATCH}"))
 
 
-def _graph(knitgraph: Knitgraph) -> Graph:
-    password = (knitgraph.home / "neo4j" / "password").read_text().strip()
-    return Graph(f"bolt://127.0.0.1:{knitgraph.env['KNITGRAPH_NEO4J_BOLT_PORT']}", "neo4j", password)
 
 
 def seed(knitgraph: Knitgraph, sizes: Sizes) -> tuple[list[str], float, dict[str, int]]:
@@ -137,7 +125,7 @@ def seed(knitgraph: Knitgraph, sizes: Sizes) -> tuple[list[str], float, dict[str
             for i in range(sizes.data)]
 
     async def write() -> tuple[float, dict[str, int]]:
-        graph = _graph(knitgraph)
+        graph = connect_graph(knitgraph)
         try:
             start = time.perf_counter()
             written = 0
@@ -331,8 +319,8 @@ def report(sizes: Sizes, results: Results) -> None:
 
 
 def run() -> None:
-    sizes = Sizes(_positive_env(DATA_ENV, DEFAULT_DATA), _positive_env(PLANS_ENV, DEFAULT_PLANS),
-                  _positive_env(CHANGES_ENV, DEFAULT_CHANGES))
+    sizes = Sizes(positive_env(DATA_ENV, DEFAULT_DATA), positive_env(PLANS_ENV, DEFAULT_PLANS),
+                  positive_env(CHANGES_ENV, DEFAULT_CHANGES))
     print(f"== projection: {sizes.data:,} Data, {sizes.plans:,} plans (+{DIRECT_PLANS} over HTTP), "
           f"{sizes.changes} tag changes")
     print(f"== machine: {machine()} | {tool('knit')}")

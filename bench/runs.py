@@ -76,13 +76,14 @@ import httpx
 
 from knitgraph.archive.digest import TreeDigest
 from knitgraph.graph_schema.bulk import UploadedRow, create_uploaded_data_batch
-from knitgraph.graph_schema.driver import Graph
 from knitgraph.graph_schema.tags import Tag
 from knitgraph.graph_schema.timefmt import now_ms, parse_instant
 from knitgraph.server.executors import Job, Mount, ProcessExecutor
 from knitgraph.server.settings import Settings
 
-from .harness import BenchError, Knitgraph, isolated_knitgraph, machine, print_table, tool
+from .harness import (
+    BenchError, Knitgraph, connect_graph, isolated_knitgraph, machine, percentile, positive_env, print_table, tool,
+)
 
 EXECUTORS_ENV, DEFAULT_EXECUTORS = "BENCH_RUNS_EXECUTORS", "process,docker"
 SAMPLES_ENV, DEFAULT_SAMPLES = "BENCH_RUNS_SAMPLES", 30
@@ -124,11 +125,6 @@ ALL_RUNS = """query A($plan: [String!]) { findRuns(planIds: $plan) {
 # -- small helpers -------------------------------------------------------------------------------
 
 
-def _positive_env(name: str, default: int) -> int:
-    text = os.environ.get(name, str(default))
-    if not text.isdigit() or int(text) < 1:
-        raise BenchError(f"{name} must be a positive whole number, not {text!r}")
-    return int(text)
 
 
 _T0 = time.monotonic()
@@ -139,10 +135,6 @@ def _progress(message: str) -> None:
     sys.stderr.flush()
 
 
-def percentile(values: Sequence[float], share: float) -> float:
-    """Nearest-rank percentile: the smallest value with at least ``share`` of the values at or below."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
 def executor_concurrency() -> tuple[int, str]:
@@ -201,10 +193,8 @@ def seed(knitgraph: Knitgraph, tag: Tag, count: int) -> list[str]:
     (bulk seeding writes none, and a Run's inputs must exist; unrecorded folders would be swept)."""
     empty = TreeDigest().hexdigest()
     rows = [UploadedRow(str(uuid.uuid4()), str(uuid.uuid4()), empty, (tag,)) for _ in range(count)]
-    password = (knitgraph.home / "neo4j" / "password").read_text().strip()
-
     async def write() -> int:
-        graph = Graph(f"bolt://127.0.0.1:{knitgraph.env['KNITGRAPH_NEO4J_BOLT_PORT']}", "neo4j", password)
+        graph = connect_graph(knitgraph)
         try:
             return await create_uploaded_data_batch(graph, rows, now_ms())
         finally:
@@ -576,9 +566,9 @@ def run() -> None:
     unknown = [name for name in executors if name not in ("process", "docker")]
     if unknown or not executors:
         raise BenchError(f"{EXECUTORS_ENV} lists process and/or docker, not {unknown or 'nothing'}")
-    samples = _positive_env(SAMPLES_ENV, DEFAULT_SAMPLES)
-    count = _positive_env(COUNT_ENV, DEFAULT_COUNT)
-    counts = {"process": count, "docker": min(count, _positive_env(DOCKER_COUNT_ENV, DEFAULT_DOCKER_COUNT))}
+    samples = positive_env(SAMPLES_ENV, DEFAULT_SAMPLES)
+    count = positive_env(COUNT_ENV, DEFAULT_COUNT)
+    counts = {"process": count, "docker": min(count, positive_env(DOCKER_COUNT_ENV, DEFAULT_DOCKER_COUNT))}
     print(f"== runs: executors {', '.join(executors)} | {samples} Runs one at a time | batch of "
           + ", ".join(f"{counts[e]:,} ({e})" for e in executors))
     print(f"== machine: {machine()} | {load_average()} at start | {tool('bwrap')}, {tool('podman')}")
