@@ -9,6 +9,7 @@ the running Python, so ``.venv/bin/python -m bench`` measures that environment's
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import platform
@@ -21,7 +22,9 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
+
+import httpx
 
 from knitgraph.graph_schema.driver import Graph
 
@@ -181,3 +184,14 @@ def connect_graph(knitgraph: Knitgraph) -> Graph:
     """A graph_schema connection to the isolated server's embedded Neo4j (close it when done)."""
     password = (knitgraph.home / "neo4j" / "password").read_text().strip()
     return Graph(f"bolt://127.0.0.1:{knitgraph.env['KNITGRAPH_NEO4J_BOLT_PORT']}", "neo4j", password)
+
+
+def graphql(client: httpx.Client, query: str, **variables: Any) -> dict[str, Any]:
+    """One GraphQL request to the isolated server; any error fails the benchmark loudly."""
+    response = client.post("/graphql", json={"query": query, "variables": variables})
+    if response.status_code != 200:
+        raise BenchError(f"POST /graphql answered {response.status_code}: {response.text[-500:]}")
+    body = response.json()
+    if body.get("errors"):
+        raise BenchError(f"GraphQL errors: {json.dumps(body['errors'])[-800:]}")
+    return dict(body["data"])

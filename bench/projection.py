@@ -49,7 +49,7 @@ from knitgraph.graph_schema.tags import Tag
 from knitgraph.graph_schema.timefmt import now_ms
 
 from .harness import (
-    BenchError, Knitgraph, connect_graph, isolated_knitgraph, machine, median, percentile, positive_env, print_table, tool,
+    BenchError, Knitgraph, connect_graph, graphql, isolated_knitgraph, machine, median, percentile, positive_env, print_table, tool,
 )
 
 DATA_ENV, DEFAULT_DATA = "BENCH_PROJECTION_DATA", 100_000
@@ -208,15 +208,6 @@ def refuse_cycle(knitgraph: Knitgraph, folder: Path, plans: int) -> list[float]:
 
 # -- GraphQL -------------------------------------------------------------------------------------
 
-
-def graphql(client: httpx.Client, query: str, **variables: Any) -> dict[str, Any]:
-    response = client.post("/graphql", json={"query": query, "variables": variables})
-    if response.status_code != 200:
-        raise BenchError(f"POST /graphql answered {response.status_code}: {response.text[-500:]}")
-    body = response.json()
-    if body.get("errors"):
-        raise BenchError(f"GraphQL errors: {json.dumps(body['errors'])[-800:]}")
-    return dict(body["data"])
 
 
 def apply_direct(client: httpx.Client, count: int, plans: int) -> list[float]:

@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import json
 import math
 import os
 import re
@@ -82,7 +81,7 @@ from knitgraph.server.executors import Job, Mount, ProcessExecutor
 from knitgraph.server.settings import Settings
 
 from .harness import (
-    BenchError, Knitgraph, connect_graph, isolated_knitgraph, machine, percentile, positive_env, print_table, tool,
+    BenchError, Knitgraph, connect_graph, graphql, isolated_knitgraph, machine, percentile, positive_env, print_table, tool,
 )
 
 EXECUTORS_ENV, DEFAULT_EXECUTORS = "BENCH_RUNS_EXECUTORS", "process,docker"
@@ -176,15 +175,6 @@ def uniform_sum_quantile(count: int, share: float, width: float = LOOP_SECONDS) 
         low, high = (middle, high) if cdf(middle) < share else (low, middle)
     return (low + high) / 2 * width
 
-
-def graphql(client: httpx.Client, query: str, **variables: Any) -> dict[str, Any]:
-    response = client.post("/graphql", json={"query": query, "variables": variables})
-    if response.status_code != 200:
-        raise BenchError(f"POST /graphql answered {response.status_code}: {response.text[-500:]}")
-    body = response.json()
-    if body.get("errors"):
-        raise BenchError(f"GraphQL errors: {json.dumps(body['errors'])[-800:]}")
-    return dict(body["data"])
 
 
 def seed(knitgraph: Knitgraph, tag: Tag, count: int) -> list[str]:

@@ -57,23 +57,33 @@ CALL (r, combo) {
     MATCH (d:Data {knitId: pick.knitId})
     CREATE (d)-[:INPUT_TO {path: pick.path}]->(r)
 }
-CALL (p, r) {
-    MATCH (p)-[:HAS_OUTPUT]->(o:Output)
-    CREATE (r)-[:PRODUCED {path: o.path, log: o.isLog}]->(out:Data {knitId: randomUUID()})
-    WITH o, out
-    CALL (o, out) {
-        MATCH (o)-[:PUTS]->(t:Tag)
-        CREATE (out)-[:TAGGED]->(t)
-    }
-}
 RETURN r.runId AS runId
+"""
+
+CREATE_RUN_OUTPUTS: Final[LiteralString] = """
+UNWIND $runIds AS runId
+MATCH (r:Run {runId: runId})-[:OF_PLAN]->(p:Plan)-[:HAS_OUTPUT]->(o:Output)
+CREATE (r)-[:PRODUCED {path: o.path, log: o.isLog}]->(out:Data {knitId: randomUUID()})
+WITH o, out
+CALL (o, out) {
+    MATCH (o)-[:PUTS]->(t:Tag)
+    CREATE (out)-[:TAGGED]->(t)
+}
 """
 
 
 async def project_in(tx: AsyncManagedTransaction, plan_id: str, now: int, creation: str) -> list[str]:
     """Project one plan inside the caller's transaction; returns the new run ids."""
     result = await tx.run(PROJECT_PLAN, planId=plan_id, now=now, creation=creation)
-    return [row["runId"] async for row in result]
+    created = [row["runId"] async for row in result]
+    await create_run_outputs(tx, created)
+    return created
+
+
+async def create_run_outputs(tx: AsyncManagedTransaction, run_ids: list[str]) -> None:
+    """Give each Run a fresh Data per output of its plan (and its log), tagged from the plan:
+    at projection, and again when a Run is retried."""
+    await (await tx.run(CREATE_RUN_OUTPUTS, runIds=run_ids)).consume()
 
 
 async def project_plan(graph: Graph, plan_id: str, *, now: int, creation: str) -> list[str]:

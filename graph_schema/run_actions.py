@@ -15,6 +15,7 @@ from neo4j import AsyncManagedTransaction
 from .driver import Graph
 from .errors import ConflictError, NotFoundError
 from .lifecycle import S, check_transition
+from .projection import create_run_outputs
 from .records import RunStatus
 
 INSPECT_RUN: Final[LiteralString] = """
@@ -49,17 +50,6 @@ RESET_FOR_RETRY: Final[LiteralString] = """
 MATCH (r:Run {runId: $runId})-[:OF_PLAN]->(p:Plan)
 SET r.status = CASE WHEN p.active THEN 'waiting' ELSE 'deactivated' END, r.updatedAt = $now,
     r.exitCode = null, r.exitMessage = null, r.finishedAt = null
-WITH r, p
-CALL (p, r) {
-    MATCH (p)-[:HAS_OUTPUT]->(o:Output)
-    CREATE (r)-[:PRODUCED {path: o.path, log: o.isLog}]->(out:Data {knitId: randomUUID()})
-    WITH o, out
-    CALL (o, out) {
-        MATCH (o)-[:PUTS]->(t:Tag)
-        CREATE (out)-[:TAGGED]->(t)
-    }
-}
-RETURN r.status AS status
 """
 
 INVALIDATE_RUN: Final[LiteralString] = """
@@ -132,6 +122,7 @@ async def _retry(tx: AsyncManagedTransaction, run_id: str, now: int) -> list[str
         raise ConflictError("the run have not finished yet", "Wait for the run to finish, or abort it")
     discarded = await _discard(tx, run_id)
     await (await tx.run(RESET_FOR_RETRY, runId=run_id, now=now)).consume()
+    await create_run_outputs(tx, [run_id])
     return discarded
 
 
