@@ -5,8 +5,8 @@
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 BIN := $(VENV)/bin
-APT_PACKAGES := openjdk-17-jre-headless maven bubblewrap podman runc fuse-overlayfs uidmap busybox-static
-SYSTEM_COMMANDS := java mvn bwrap podman runc busybox
+APT_PACKAGES := openjdk-17-jre-headless maven bubblewrap podman runc fuse-overlayfs uidmap busybox-static graphviz
+SYSTEM_COMMANDS := java mvn bwrap podman runc busybox dot
 
 .PHONY: install system-deps neo4j test demo bench clean-demo
 

@@ -160,3 +160,65 @@ class RunRecord:
     log: Assignment | None
     ready_at: int | None = None
     executor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineageData:
+    knit_id: str
+    user_tags: tuple[Tag, ...]
+    finished_at: int | None
+    transient: str | None
+
+    @property
+    def tags(self) -> list[Tag]:
+        return normalize([*self.user_tags, *system_tags(self.knit_id, self.finished_at, self.transient)])
+
+
+@dataclass(frozen=True, slots=True)
+class LineageRun:
+    """A Run in a lineage, ``step`` Data-to-Data steps away: negative upstream, positive downstream."""
+
+    summary: RunSummary
+    step: int
+    inputs: tuple[tuple[str, str], ...]  # (path, knitId)
+    outputs: tuple[tuple[str, str], ...]
+    log: str | None  # knitId
+
+
+@dataclass(frozen=True, slots=True)
+class Lineage:
+    start: str
+    runs: tuple[LineageRun, ...]
+    data: tuple[LineageData, ...]
+    truncated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlanGraphPlan:
+    """A Plan in a plan graph, ``step`` plan hops away: negative upstream, positive downstream."""
+
+    summary: PlanSummary
+    active: bool
+    step: int
+    inputs: tuple[Mountpoint, ...]
+    outputs: tuple[Mountpoint, ...]
+    log: Mountpoint | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanGraphLink:
+    """An output (or the log) of one plan feeding an input of another."""
+
+    from_plan_id: str
+    from_path: str
+    is_log: bool
+    to_plan_id: str
+    to_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanGraph:
+    start: str
+    plans: tuple[PlanGraphPlan, ...]
+    links: tuple[PlanGraphLink, ...]
+    truncated: bool

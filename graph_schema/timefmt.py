@@ -9,7 +9,8 @@ Knitfab prints them (``2024-11-18T05:12:32.075+00:00``).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InvalidInputError
 
@@ -33,7 +34,7 @@ def from_ms(millis: int) -> datetime:
     return datetime.fromtimestamp(millis / 1000, timezone.utc)
 
 
-def format_ms(millis: int, tz: timezone | None = timezone.utc) -> str:
+def format_ms(millis: int, tz: tzinfo | None = timezone.utc) -> str:
     moment = from_ms(millis).astimezone(tz)
     text = moment.strftime("%Y-%m-%dT%H:%M:%S")
     fraction = f"{millis % 1000:03d}".rstrip("0")
@@ -66,3 +67,23 @@ def parse_duration_ms(text: str) -> int:
         )
     seconds = sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
     return int(round(seconds * 1000))
+
+
+_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
+
+
+def parse_timezone(text: str) -> tzinfo:
+    """An IANA zone name (``Asia/Tokyo``), ``UTC``/``Z``, or a numeric offset (``+09:00``)."""
+    if text in ("Z", "UTC"):
+        return timezone.utc
+    offset = _OFFSET.match(text)
+    if offset:
+        sign, hours, minutes = offset.groups()
+        delta = timedelta(hours=int(hours), minutes=int(minutes))
+        return timezone(-delta if sign == "-" else delta)
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInputError(
+            f"'{text}' is not a time zone", "give an IANA name such as Asia/Tokyo, UTC, or an offset such as +09:00"
+        ) from exc

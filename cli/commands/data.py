@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .. import flags, transfer
+from .. import flags, graphs, transfer
 from ..output import emit_json, knitfab_shape, log
 
 
@@ -115,3 +115,27 @@ def tag(obj: Any, add: tuple[str, ...], remove: tuple[str, ...], remove_key: tup
     )["tagData"]
     log("data tag", f"[OK] Tags are updated for data knit#id:{knit_id}")
     _print_data(changed)
+
+
+@data.command()
+@graphs.graph_options
+@click.option("-s", "--status", "statuses", multiple=True, metavar="STATUS",
+              help="Only Runs in this status (repeatable), e.g. `-d -s failed`: what downstream is broken.")
+@click.argument("knit_id")
+@click.pass_obj
+def lineage(obj: Any, upstream: bool, downstream: bool, numbers: str, max_nodes: int, fmt: str,
+            output: str | None, statuses: tuple[str, ...], knit_id: str) -> None:
+    """Draw the Data and Runs around a Data as graphviz dot (or svg, png, json).
+
+    A step goes from a Data to the Run that made it (upstream) or to the Runs that read it
+    (downstream), with all of that Run's inputs, outputs and log. With --status, only Runs in
+    those statuses are drawn, each linked to KNIT_ID by a dashed edge saying how many steps away.
+    """
+    variables = dict(knitId=knit_id, upstream=upstream, downstream=downstream, depth=graphs.depth(numbers),
+                     maxNodes=max_nodes, statuses=list(statuses) or None)
+    if fmt == "json":
+        answer = obj.client.graphql("DataLineageJson", **variables)["lineage"]
+    else:
+        answer = obj.client.graphql("DataLineageDot", **variables, timezone=graphs.local_timezone())["lineage"]
+    graphs.warn_if_truncated("data lineage", answer, max_nodes)
+    graphs.emit("data lineage", fmt, output, answer.get("dot"), answer)

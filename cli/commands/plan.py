@@ -8,7 +8,7 @@ from typing import Any, BinaryIO
 
 import click
 
-from .. import flags, plan_template
+from .. import flags, graphs, plan_template
 from ..errors import KnitCliError
 from ..output import emit_json, knitfab_shape, log
 from ..plan_file import read_plan_file
@@ -148,3 +148,22 @@ def serviceaccount(obj: Any, name: str | None, unset: bool, plan_id: str) -> Non
         raise click.UsageError("give exactly one of --set NAME and --unset")
     changed = obj.client.graphql("SetPlanServiceAccount", planId=plan_id, serviceAccount=name)
     _print_plan(changed["setPlanServiceAccount"])
+
+
+@plan.command()
+@graphs.graph_options
+@click.argument("plan_id")
+@click.pass_obj
+def graph(obj: Any, upstream: bool, downstream: bool, numbers: str, max_nodes: int, fmt: str,
+          output: str | None, plan_id: str) -> None:
+    """Draw the Plans around a Plan as graphviz dot (or svg, png, json).
+
+    Plans are linked where an output or log of one feeds an input of another; a step is one
+    such link.
+    """
+    variables = dict(planId=plan_id, upstream=upstream, downstream=downstream, depth=graphs.depth(numbers),
+                     maxNodes=max_nodes)
+    operation = "PlanGraphJson" if fmt == "json" else "PlanGraphDot"
+    answer = obj.client.graphql(operation, **variables)["planGraph"]
+    graphs.warn_if_truncated("plan graph", answer, max_nodes)
+    graphs.emit("plan graph", fmt, output, answer.get("dot"), answer)

@@ -9,11 +9,12 @@ from strawberry.types import ExecutionContext
 
 from .errors import KnitErrors
 from .operations.data import DataMutation, DataQuery
+from .operations.lineage import LineageQuery
 from .operations.plan import PlanMutation, PlanQuery
 from .operations.run import RunMutation, RunQuery
 from .operations.system import SystemQuery
 
-Query = merge_types("Query", (SystemQuery, DataQuery, PlanQuery, RunQuery))
+Query = merge_types("Query", (SystemQuery, DataQuery, PlanQuery, RunQuery, LineageQuery))
 Mutation = merge_types("Mutation", (DataMutation, PlanMutation, RunMutation))
 
 class KnitSchema(strawberry.Schema):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from knitgraph.graph_schema.lineage import lineage_query, plan_graph_query
 from knitgraph.graph_schema.maintenance import count_nodes, explain, query_constants
 from knitgraph.graph_schema.migrations import apply_migrations
 from knitgraph.server.settings import Settings
@@ -22,6 +23,20 @@ def test_query_is_accepted_by_neo4j(clean_graph: Settings, name: str) -> None:
     if "CONSTRAINT" in QUERIES[name] or "INDEX" in QUERIES[name]:
         pytest.fail("schema statements belong in migrations' STATEMENTS, not in query constants")
     run_on_graph(clean_graph, lambda graph: explain(graph, QUERIES[name]))  # type: ignore[arg-type]
+
+
+BUILT_QUERIES = {
+    f"lineage up={up} down={down} depth={depth}": lineage_query(up, down, depth)
+    for up, down in ((True, False), (False, True), (True, True)) for depth in (1, 3, None)
+} | {
+    f"plan graph up={up} down={down} depth={depth}": plan_graph_query(up, down, depth)
+    for up, down in ((True, False), (False, True), (True, True)) for depth in (1, None)
+}
+
+
+@pytest.mark.parametrize("name", sorted(BUILT_QUERIES))
+def test_built_query_is_accepted_by_neo4j(clean_graph: Settings, name: str) -> None:
+    run_on_graph(clean_graph, lambda graph: explain(graph, BUILT_QUERIES[name]))
 
 
 def test_migrations_run_twice_change_nothing(clean_graph: Settings) -> None:

@@ -1,0 +1,244 @@
+"""Lineage of a Data and the graph of Plans: bounded traversals, one round trip each.
+
+Reads ``(:Data)-[:INPUT_TO]->(:Run)-[:PRODUCED]->(:Data)`` and ``(:Plan)-[:FEEDS_PLAN]->(:Plan)``.
+
+A lineage step (reference §5.2) goes from a Data to the Run that produced it (upstream) or to
+the Runs that read it (downstream); the Run brings all its inputs, outputs and log along. Upstream
+edges all point *into* a Data or Run and downstream edges all point out of one, so walking
+``<-[:PRODUCED|INPUT_TO*..n]-`` meets the Runs of step k at distance 2k-1. Neo4j evaluates that
+pattern with a pruning breadth-first expansion (each node once, its shortest distance kept) when
+only distinct end nodes and ``min(length(path))`` are asked for; a distance predicate in a WHERE
+would instead enumerate every path, so the bound is written into the query as a literal.
+"""
+
+from __future__ import annotations
+
+from typing import Any, LiteralString, cast
+
+from neo4j import AsyncManagedTransaction
+
+from .driver import Graph
+from .errors import InvalidInputError, NotFoundError
+from .records import (
+    Lineage,
+    LineageData,
+    LineageRun,
+    Mountpoint,
+    PlanGraph,
+    PlanGraphLink,
+    PlanGraphPlan,
+    RunStatus,
+)
+from .summaries import input_mountpoint, plan_summary, run_summary, tag_list
+
+_UPSTREAM = "<-[:PRODUCED|INPUT_TO*{hops}]-"
+_DOWNSTREAM = "-[:INPUT_TO|PRODUCED*{hops}]->"
+
+# One branch per direction: every Run within reach with its step (negative upstream).
+_RUNS_WITHIN = """
+    MATCH hop = (start){arrow}(r:Run)
+    WITH r, min(length(hop)) AS distance
+    RETURN r, {sign}(distance + 1) / 2 AS step
+"""
+
+_LINEAGE = """
+MATCH (start:Data {{knitId: $knitId}})
+CALL (start) {{
+    CALL (start) {{
+{branches}
+    }}
+    WITH r, min(abs(step)) * sign(min(step)) AS step
+    WHERE r.status <> 'invalidated' AND ($statuses IS NULL OR r.status IN $statuses)
+    ORDER BY abs(step), r.updatedAt, r.runId
+    LIMIT $runLimit
+    MATCH (r)-[:OF_PLAN]->(p:Plan)
+    RETURN collect([r.runId, r.status, r.updatedAt, r.exitCode, r.exitMessage, p.planId, step,
+                    [(d:Data)-[use:INPUT_TO]->(r) | [use.path, d.knitId]],
+                    [(r)-[made:PRODUCED]->(d:Data) | [made.path, d.knitId, made.log]]]) AS runs,
+        collect(DISTINCT p {{.planId, .image, .entrypoint, .args, .name, .annotations}}) AS plans,
+        collect(r) AS reached
+}}
+CALL (start, reached) {{
+    CALL (reached) {{
+        UNWIND reached AS r
+        WITH r  // rows must not carry the whole list: Neo4j counts it against memory per row
+        MATCH (r)-[:PRODUCED|INPUT_TO]-(d:Data)
+        RETURN collect(DISTINCT d) AS touched
+    }}
+    UNWIND [start] + touched AS d
+    WITH DISTINCT d
+    MATCH (d)<-[:PRODUCED]-(producer:Run)
+    RETURN collect({{knitId: d.knitId, tags: [(d)-[:TAGGED]->(t:Tag) | [t.key, t.value]],
+                    status: producer.status, finishedAt: producer.finishedAt}}) AS data
+}}
+RETURN runs, plans, data
+"""
+
+_PLANS_WITHIN = """
+        UNION
+        MATCH hop = (start){arrow}(q:Plan)
+        WITH q, min(length(hop)) AS distance
+        RETURN q, {sign}distance AS step
+"""
+
+_PLAN_GRAPH = """
+MATCH (start:Plan {{planId: $planId}})
+CALL (start) {{
+    CALL (start) {{
+        RETURN start AS q, 0 AS step
+{branches}
+    }}
+    WITH q, step
+    ORDER BY abs(step), q.planId
+    LIMIT $planLimit
+    RETURN collect({{
+        plan: q {{.planId, .image, .entrypoint, .args, .name, .annotations, .active}},
+        step: step,
+        inputs: [(q)-[:HAS_INPUT]->(i:Input) |
+                 i {{.path, .pinKnitId, .pinTimestamp, tags: [(i)-[:REQUIRES]->(t:Tag) | [t.key, t.value]]}}],
+        outputs: [(q)-[:HAS_OUTPUT]->(o:Output) | {{
+            path: o.path, isLog: o.isLog, tags: [(o)-[:PUTS]->(t:Tag) | [t.key, t.value]],
+            feeds: [(o)-[:FEEDS]->(i:Input)<-[:HAS_INPUT]-(down:Plan) | [down.planId, i.path]]}}]
+    }}) AS plans
+}}
+RETURN plans
+"""
+
+
+def _bound(depth: int | None, *, runs: bool) -> str:
+    """The relationship-count bound of a traversal ``depth`` steps deep (``None``: no bound)."""
+    if depth is None:
+        return ""  # no bound
+    if depth < 1:
+        raise InvalidInputError(f"depth must be a positive integer, not {depth}", "give 1 or more, or leave it out for all")
+    return f"..{2 * depth - 1 if runs else depth}"
+
+
+def lineage_query(upstream: bool, downstream: bool, depth: int | None) -> LiteralString:
+    """The lineage query for these directions and this depth (validated: an int or ``None``)."""
+    hops = _bound(depth, runs=True)
+    branches = []
+    if upstream:
+        branches.append(_RUNS_WITHIN.format(arrow=_UPSTREAM.format(hops=hops), sign="-"))
+    if downstream:
+        branches.append(_RUNS_WITHIN.format(arrow=_DOWNSTREAM.format(hops=hops), sign=""))
+    body = "    UNION\n".join(branches)
+    return cast(LiteralString, _LINEAGE.format(branches=_indent(body)))
+
+
+def plan_graph_query(upstream: bool, downstream: bool, depth: int | None) -> LiteralString:
+    hops = _bound(depth, runs=False)
+    branches = []
+    if upstream:
+        branches.append(_PLANS_WITHIN.format(arrow=f"<-[:FEEDS_PLAN*{hops}]-", sign="-"))
+    if downstream:
+        branches.append(_PLANS_WITHIN.format(arrow=f"-[:FEEDS_PLAN*{hops}]->", sign=""))
+    return cast(LiteralString, _PLAN_GRAPH.format(branches="".join(branches)))
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line if line else line for line in text.splitlines())
+
+
+def _lineage(start: str, row: dict[str, Any], max_nodes: int) -> Lineage:
+    plans = {plan["planId"]: plan for plan in row["plans"]}
+    kept: list[LineageRun] = []
+    nodes = {start}
+    truncated = len(row["runs"]) >= max_nodes  # max_nodes Runs and the start do not fit
+    for run_id, status, updated_at, exit_code, exit_message, plan_id, step, inputs, outputs in row["runs"]:
+        run_id = "r" + run_id  # Run and Data ids share the node budget
+        ins = [(path, knit_id) for path, knit_id in inputs]
+        outs = [(path, knit_id) for path, knit_id, is_log in outputs if not is_log]
+        logs = [knit_id for _, knit_id, is_log in outputs if is_log]
+        new = {run_id, *(k for _, k in ins), *(k for _, k in outs), *logs} - nodes
+        if len(nodes) + len(new) > max_nodes:
+            truncated = True
+            break
+        nodes |= new
+        summary = run_summary({"runId": run_id[1:], "status": status, "updatedAt": updated_at,
+                               "exitCode": exit_code, "exitMessage": exit_message, "plan": plans[plan_id]})
+        kept.append(LineageRun(summary=summary, step=step, inputs=tuple(sorted(ins)), outputs=tuple(sorted(outs)),
+                               log=logs[0] if logs else None))
+    found = {
+        data["knitId"]: LineageData(
+            knit_id=data["knitId"], user_tags=tag_list(data["tags"]), finished_at=data["finishedAt"],
+            transient=RunStatus(data["status"]).transient,
+        )
+        for data in row["data"] if data["knitId"] in nodes
+    }
+    # Data in the order a reader meets them: the start, then run by run.
+    order = [start] + [k for run in kept for k in (*(i for _, i in run.inputs), *(o for _, o in run.outputs),
+                                                   *((run.log,) if run.log else ()))]
+    return Lineage(start=start, runs=tuple(kept), data=tuple(found[k] for k in dict.fromkeys(order) if k in found),
+                   truncated=truncated)
+
+
+async def _read_lineage(tx: AsyncManagedTransaction, query: LiteralString, **params: Any) -> dict[str, Any] | None:
+    record = await (await tx.run(query, **params)).single()
+    # Not record.data(): it re-walks every nested value, which costs more than the query itself.
+    return dict(record.items()) if record else None
+
+
+def _check_budget(max_nodes: int) -> None:
+    if max_nodes < 1:
+        raise InvalidInputError(f"maxNodes must be a positive integer, not {max_nodes}", "give 1 or more")
+
+
+async def get_lineage(
+    graph: Graph, knit_id: str, *, upstream: bool = True, downstream: bool = True, depth: int | None = 3,
+    max_nodes: int = 10_000, statuses: list[RunStatus] | None = None,
+) -> Lineage:
+    """The Data and Runs within ``depth`` steps of a Data (``None``: all), at most ``max_nodes``
+    of them (nearest first; ``truncated`` says a budget cut the answer). With ``statuses``, only
+    the Runs in those statuses (each with its ``step``, so a reader knows how far it is)."""
+    _check_budget(max_nodes)
+    if not upstream and not downstream:
+        upstream = downstream = True
+    query = lineage_query(upstream, downstream, depth)
+    row = await graph.read(
+        _read_lineage, query, knitId=knit_id, runLimit=max_nodes,
+        statuses=[s.value for s in statuses] if statuses is not None else None,
+    )
+    if row is None:
+        raise NotFoundError(f"data not found: {knit_id}", "list Data with `knit data find` to get a valid knitId")
+    return _lineage(knit_id, row, max_nodes)
+
+
+def _plan_graph(start: str, rows: list[dict[str, Any]], truncated: bool) -> PlanGraph:
+    plans: list[PlanGraphPlan] = []
+    links: list[PlanGraphLink] = []
+    for row in rows:
+        outputs = [o for o in row["outputs"] if not o["isLog"]]
+        log = next((o for o in row["outputs"] if o["isLog"]), None)
+        plans.append(PlanGraphPlan(
+            summary=plan_summary(row["plan"]), active=bool(row["plan"].get("active", True)), step=row["step"],
+            inputs=tuple(sorted((input_mountpoint(i) for i in row["inputs"]), key=lambda m: m.path)),
+            outputs=tuple(sorted((Mountpoint(o["path"], tag_list(o["tags"])) for o in outputs), key=lambda m: m.path)),
+            log=Mountpoint(log["path"], tag_list(log["tags"])) if log else None,
+        ))
+        for output in row["outputs"]:
+            for to_plan, to_path in output["feeds"]:
+                links.append(PlanGraphLink(row["plan"]["planId"], output["path"], bool(output["isLog"]), to_plan, to_path))
+    included = {p.summary.plan_id for p in plans}
+    return PlanGraph(
+        start=start, plans=tuple(plans),
+        links=tuple(sorted((link for link in links if link.to_plan_id in included),
+                           key=lambda link: (link.from_plan_id, link.from_path, link.to_plan_id, link.to_path))),
+        truncated=truncated,
+    )
+
+
+async def get_plan_graph(
+    graph: Graph, plan_id: str, *, upstream: bool = True, downstream: bool = True, depth: int | None = 3,
+    max_nodes: int = 10_000,
+) -> PlanGraph:
+    """The Plans within ``depth`` plan hops of a Plan, linked output to input (reference §3.6)."""
+    _check_budget(max_nodes)
+    if not upstream and not downstream:
+        upstream = downstream = True
+    query = plan_graph_query(upstream, downstream, depth)
+    row = await graph.read(_read_lineage, query, planId=plan_id, planLimit=max_nodes + 1)
+    if row is None:
+        raise NotFoundError(f"planId:{plan_id} is not found", "list Plans with `knit plan find`")
+    rows = row["plans"]
+    return _plan_graph(plan_id, rows[:max_nodes], truncated=len(rows) > max_nodes)

@@ -1,0 +1,54 @@
+"""Lineage of a Data and the graph of Plans around a Plan."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from knitgraph.graph_schema import lineage as lineage_graph
+from knitgraph.graph_schema.records import RunStatus
+from knitgraph.graph_schema.runs import parse_statuses
+
+from ..context import Info
+from ..types.lineage import Lineage, PlanGraph
+
+DEPTH_HELP = "Steps to walk (default 3); null walks everything."
+BUDGET_HELP = "Most nodes to return, nearest first (default 10000); truncated says when it cut."
+
+
+@strawberry.type
+class LineageQuery:
+    @strawberry.field(
+        description="The Data and Runs upstream and/or downstream of a Data (neither given: both). A step "
+        "goes from a Data to the Run that made it (upstream) or to the Runs that read it (downstream), "
+        "and takes all that Run's inputs, outputs and log along. statuses keeps only Runs in those "
+        "statuses (impact analysis: which Runs downstream of this Data failed?)."
+    )
+    async def lineage(
+        self, info: Info, knit_id: strawberry.ID, upstream: bool = False, downstream: bool = False,
+        depth: Annotated[int | None, strawberry.argument(description=DEPTH_HELP)] = 3,
+        max_nodes: Annotated[int, strawberry.argument(description=BUDGET_HELP)] = 10_000,
+        statuses: list[str] | None = None,
+    ) -> Lineage:
+        wanted = [RunStatus(s) for s in parse_statuses(statuses)] if statuses is not None else None
+        found = await lineage_graph.get_lineage(
+            info.context.graph, str(knit_id), upstream=upstream, downstream=downstream, depth=depth,
+            max_nodes=max_nodes, statuses=wanted,
+        )
+        return Lineage.from_record(found, filtered=wanted is not None)
+
+    @strawberry.field(
+        description="The Plans upstream and/or downstream of a Plan (neither given: both), linked where an "
+        "output or log feeds an input; depth counts plan hops."
+    )
+    async def plan_graph(
+        self, info: Info, plan_id: strawberry.ID, upstream: bool = False, downstream: bool = False,
+        depth: Annotated[int | None, strawberry.argument(description=DEPTH_HELP)] = 3,
+        max_nodes: Annotated[int, strawberry.argument(description=BUDGET_HELP)] = 10_000,
+    ) -> PlanGraph:
+        found = await lineage_graph.get_plan_graph(
+            info.context.graph, str(plan_id), upstream=upstream, downstream=downstream, depth=depth,
+            max_nodes=max_nodes,
+        )
+        return PlanGraph.from_record(found)

@@ -1,0 +1,146 @@
+"""Lineage and plan graphs: nodes, edges, the budget flag and their dot text."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from knitgraph.graph_schema import records
+from knitgraph.graph_schema.timefmt import format_ms, parse_timezone
+
+from ... import dot
+from .common import Mountpoint, RunSummary, tag_strings
+
+@strawberry.type(description="A Data in a lineage.")
+class LineageData:
+    knit_id: strawberry.ID
+    tags: list[str] = strawberry.field(description="User tags and knit#id, knit#timestamp, knit#transient.")
+    timestamp: str | None = strawberry.field(description="knit#timestamp: when it was finished.")
+    transient: str | None = strawberry.field(description="processing or failed while it is not usable.")
+    is_start: bool
+
+    @classmethod
+    def from_record(cls, data: records.LineageData, start: str) -> LineageData:
+        return cls(
+            knit_id=strawberry.ID(data.knit_id), tags=tag_strings(data.tags),
+            timestamp=format_ms(data.finished_at) if data.finished_at is not None else None,
+            transient=data.transient, is_start=data.knit_id == start,
+        )
+
+
+@strawberry.type(description="A Run in a lineage.")
+class LineageRun:
+    run: RunSummary
+    step: int = strawberry.field(
+        description="Data-to-Data steps from the start Data: negative upstream (-1 made it), positive downstream."
+    )
+
+
+@strawberry.enum(description="What an edge between a Data and a Run means.")
+class LineageEdgeKind(Enum):
+    INPUT = "input"
+    OUTPUT = "output"
+    LOG = "log"
+
+
+@strawberry.type(description="A Data read by a Run (INPUT) or written by it (OUTPUT, LOG).")
+class LineageEdge:
+    knit_id: strawberry.ID
+    run_id: strawberry.ID
+    kind: LineageEdgeKind
+    path: str | None = strawberry.field(description="The mountpoint path; null for a log.")
+
+
+@strawberry.type(description="The Data and Runs around a Data, nearest first.")
+class Lineage:
+    start: strawberry.ID
+    data: list[LineageData]
+    runs: list[LineageRun]
+    edges: list[LineageEdge]
+    truncated: bool = strawberry.field(description="True when maxNodes cut the answer short.")
+    record: strawberry.Private[records.Lineage]
+    filtered: strawberry.Private[bool]
+
+    @strawberry.field(description="The lineage as graphviz dot, drawn as Knitfab draws it.")
+    def dot(
+        self,
+        timezone: Annotated[str, strawberry.argument(
+            description="Zone of the times shown: an IANA name (Asia/Tokyo), UTC, or +09:00."
+        )] = "UTC",
+    ) -> str:
+        zone = parse_timezone(timezone)
+        return dot.lineage_dot(self.record, zone, connect_distant=self.filtered)
+
+    @classmethod
+    def from_record(cls, lineage: records.Lineage, filtered: bool) -> Lineage:
+        edges = []
+        for run in lineage.runs:
+            run_id = strawberry.ID(run.summary.run_id)
+            edges += [LineageEdge(knit_id=strawberry.ID(k), run_id=run_id, kind=LineageEdgeKind.INPUT, path=p)
+                      for p, k in run.inputs]
+            edges += [LineageEdge(knit_id=strawberry.ID(k), run_id=run_id, kind=LineageEdgeKind.OUTPUT, path=p)
+                      for p, k in run.outputs]
+            if run.log is not None:
+                edges.append(LineageEdge(knit_id=strawberry.ID(run.log), run_id=run_id, kind=LineageEdgeKind.LOG,
+                                         path=None))
+        return cls(
+            start=strawberry.ID(lineage.start),
+            data=[LineageData.from_record(d, lineage.start) for d in lineage.data],
+            runs=[LineageRun(run=RunSummary.from_record(r.summary), step=r.step) for r in lineage.runs],
+            edges=edges, truncated=lineage.truncated, record=lineage, filtered=filtered,
+        )
+
+
+@strawberry.type(description="A Plan in a plan graph.")
+class PlanGraphNode:
+    plan_id: strawberry.ID
+    image: str | None
+    name: str | None
+    annotations: list[str]
+    active: bool
+    inputs: list[Mountpoint]
+    outputs: list[Mountpoint]
+    log: Mountpoint | None
+    step: int = strawberry.field(description="Plan hops from the start Plan: negative upstream, positive downstream.")
+
+
+@strawberry.type(description="An output (or the log, path null) of one Plan feeding an input of another.")
+class PlanGraphEdge:
+    from_plan_id: strawberry.ID
+    from_path: str | None
+    to_plan_id: strawberry.ID
+    to_path: str
+
+
+@strawberry.type(description="The Plans linked to a Plan through outputs that feed inputs, nearest first.")
+class PlanGraph:
+    start: strawberry.ID
+    plans: list[PlanGraphNode]
+    edges: list[PlanGraphEdge]
+    truncated: bool = strawberry.field(description="True when maxNodes cut the answer short.")
+    record: strawberry.Private[records.PlanGraph]
+
+    @strawberry.field(description="The plan graph as graphviz dot, drawn as Knitfab draws it.")
+    def dot(self) -> str:
+        return dot.plan_graph_dot(self.record)
+
+    @classmethod
+    def from_record(cls, graph: records.PlanGraph) -> PlanGraph:
+        plans = [
+            PlanGraphNode(
+                plan_id=strawberry.ID(p.summary.plan_id), image=p.summary.image, name=p.summary.name,
+                annotations=list(p.summary.annotations), active=p.active,
+                inputs=[Mountpoint.from_record(m) for m in p.inputs],
+                outputs=[Mountpoint.from_record(m) for m in p.outputs],
+                log=Mountpoint.from_record(p.log) if p.log else None, step=p.step,
+            )
+            for p in graph.plans
+        ]
+        edges = [
+            PlanGraphEdge(from_plan_id=strawberry.ID(link.from_plan_id), from_path=None if link.is_log else link.from_path,
+                          to_plan_id=strawberry.ID(link.to_plan_id), to_path=link.to_path)
+            for link in graph.links
+        ]
+        return cls(start=strawberry.ID(graph.start), plans=plans, edges=edges, truncated=graph.truncated, record=graph)
