@@ -1,12 +1,13 @@
-# knitgraph: `make demo` (install, start, run an example, print its lineage) and `make test`.
+# knitgraph: `make demo` (install, start, run the spam detection example, print its lineage and metrics)
+# and `make test`.
 # Everything a fresh clone needs is installed here: Debian packages, the Python environment,
 # and (on first use) Neo4j's jars from Maven Central.
 
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 BIN := $(VENV)/bin
-APT_PACKAGES := openjdk-17-jre-headless maven bubblewrap podman runc fuse-overlayfs uidmap busybox-static graphviz
-SYSTEM_COMMANDS := java mvn bwrap podman runc busybox dot
+APT_PACKAGES := openjdk-17-jre-headless maven bubblewrap podman runc fuse-overlayfs uidmap busybox-static graphviz mmdebstrap debian-archive-keyring
+SYSTEM_COMMANDS := java mvn bwrap podman runc busybox dot mmdebstrap
 
 .PHONY: install system-deps neo4j test demo bench clean-demo
 
@@ -22,7 +23,7 @@ system-deps:
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install -q --upgrade pip
-	$(PYTHON) -m pip install -q -e '.[test]'
+	$(PYTHON) -m pip install -q -e '.[test,examples]'
 	touch $@
 
 neo4j: install

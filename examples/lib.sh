@@ -1,0 +1,99 @@
+# Helpers shared by the examples' run.sh scripts (sourced, not run).
+# Needs: knit and knitgraph on PATH (knitgraph's virtual environment: `source .venv/bin/activate`).
+
+if ! command -v knit > /dev/null; then
+  echo "knit is not on PATH: run \`make install\` and \`source .venv/bin/activate\` first" >&2
+  exit 1
+fi
+# knitgraph's own Python (next to `knit`): it has numpy and the examples' data packages.
+PYTHON="$(dirname "$(command -v knit)")/python"
+[ -x "$PYTHON" ] || PYTHON=python3
+EXECUTOR="${EXECUTOR:-process}"
+case "$EXECUTOR" in process | docker) ;; *) echo "EXECUTOR must be process or docker, not '$EXECUTOR'" >&2; exit 2 ;; esac
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+run() { printf '\033[2m$ %s\033[0m\n' "$*" >&2; "$@"; }  # show a command, then run it
+
+# field EXPR: a field of the JSON on stdin, e.g. `field "['planId']"`, `field "[-1]['runId']"`.
+field() { "$PYTHON" -c "import json, sys; print(json.load(sys.stdin)$1)"; }
+
+# Start knitgraph (the process executor by default; EXECUTOR=docker runs the plans' images through
+# DOCKER_HOST, after building them locally).
+start_knitgraph() {
+  if [ "$EXECUTOR" = docker ]; then
+    say "build the images locally (no registry): examples/images/build.py $1"
+    run "$PYTHON" "$EXAMPLES/images/build.py" "$1"
+    export KNITGRAPH_EXECUTOR=docker
+  fi
+  say "knitgraph up (executor: $EXECUTOR)"
+  run knitgraph up
+}
+
+# plan_file TEMPLATE SCRIPTS_DIR: the plan with SCRIPTS replaced, written to the current folder.
+# SCRIPTS is /work (the images' WORKDIR) for the docker executor, the example's scripts folder for
+# the process executor (which runs the command on this machine).
+plan_file() {
+  local scripts="$2"
+  [ "$EXECUTOR" = docker ] && scripts=/work
+  sed "s#SCRIPTS#$scripts#g" "$1" > "$(basename "$1")"
+  echo "$(basename "$1")"
+}
+
+# apply_plan FILE: `knit plan apply FILE` and print the Plan. A server that has the plan already
+# (an earlier run of this script) refuses it as equivalent: that plan is activated and printed.
+apply_plan() {
+  local errors existing
+  errors="$(mktemp)"
+  printf '\033[2m$ knit plan apply %s\033[0m\n' "$1" >&2
+  if knit plan apply "$1" 2> "$errors"; then cat "$errors" >&2; rm -f "$errors"; return 0; fi
+  existing="$(sed -n 's/^ *see: //p' "$errors")"
+  if [ -z "$existing" ]; then cat "$errors" >&2; rm -f "$errors"; return 1; fi
+  echo "[run.sh] the plan is registered already ($existing): activating it" >&2
+  rm -f "$errors"
+  knit plan active yes "$existing"
+}
+
+# run_of PLAN_ID KNIT_ID...: the runId of the plan's (latest) Run that reads all these Data. knitgraph
+# creates it in the request that makes the Data match (or as the Run making them ends); the
+# server's sweep for missed combinations (every 5 s) is waited for up to 30 s.
+run_of() {
+  local plan="$1" attempt
+  shift
+  for attempt in $(seq 60); do
+    knit run find -p "$plan" | "$PYTHON" -c '
+import json, sys
+wanted = set(sys.argv[1:])
+runs = [r for r in json.load(sys.stdin) if wanted <= {i["knitId"] for i in r["inputs"]}]
+if not runs:
+    sys.exit(1)
+print(runs[-1]["runId"])' "$@" && return 0
+    sleep 0.5
+  done
+  echo "no Run of plan $plan reads $*" >&2
+  return 1
+}
+
+# brief_runs: `knit run find` JSON on stdin as one line per Run.
+brief_runs() {
+  "$PYTHON" -c '
+import json, sys
+for r in json.load(sys.stdin):
+    ins = ", ".join("%s=%s" % (i["path"], i["knitId"][:8]) for i in r["inputs"])
+    plan = r["plan"].get("image") or r["plan"].get("name")
+    print("  %s  %-11s %s  [%s]" % (r["runId"], r["status"], plan, ins))'
+}
+
+# wait_run RUN_ID: wait until the Run is done (its log is printed if it failed); check who ran it.
+wait_run() {
+  local ran
+  if ! knit run wait "$1" > /dev/null; then
+    knit run show --log "$1" >&2 || true
+    exit 1
+  fi
+  ran="$(knit run show "$1" | field ".get('executor', '')")"
+  if [ "$ran" != "$EXECUTOR" ]; then
+    echo "Run $1 was executed by the '$ran' executor, not '$EXECUTOR': a knitgraph server started" \
+      "earlier is running. Stop it with \`knitgraph down\` and run this script again." >&2
+    exit 1
+  fi
+}
