@@ -6,13 +6,14 @@ import argparse
 import sys
 from typing import Callable
 
-from . import projection, runs, transfer
+from . import lineage, projection, runs, transfer
 from .harness import BenchError
 
 BENCHMARKS: dict[str, Callable[[], None]] = {
     "transfer": transfer.run,
     "projection": projection.run,
     "runs": runs.run,
+    "lineage": lineage.run,
 }
 
 

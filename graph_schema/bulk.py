@@ -1,10 +1,14 @@
-"""Bulk seeding of uploaded Data, for benchmarks and imports: many uploads per transaction.
+"""Bulk seeding of uploaded Data and finished Runs, for benchmarks and imports: many per transaction.
 
 Owns nothing new: it writes, in ``UNWIND`` batches, the same nodes and relationships as
 :data:`knitgraph.graph_schema.data.CREATE_UPLOADED_DATA` writes for one upload:
 ``(:Run {status: 'done', updatedAt, finishedAt})-[:OF_PLAN]->(:Plan {name: 'knit#uploaded'})``,
 ``(:Run)-[:PRODUCED {path: '/upload', log: false}]->(:Data {knitId, contentDigest})`` and
-``(:Data)-[:TAGGED]->(:Tag {key, value})``.
+``(:Data)-[:TAGGED]->(:Tag {key, value})``; and, for a finished Run of a registered plan, what
+projection and the run lifecycle leave behind (:mod:`knitgraph.graph_schema.projection`):
+``(:Run {planId, assignment, status: 'done'|'failed', ...})-[:OF_PLAN]->(:Plan)``,
+``(:Data)-[:INPUT_TO {path}]->(:Run)`` and ``(:Run)-[:PRODUCED {path, log}]->(:Data)`` tagged as
+the plan's output puts them.
 
 Two differences from a real upload, on purpose:
 
@@ -91,4 +95,128 @@ async def create_uploaded_data_batch(
     written = 0
     for start in range(0, len(maps), batch_rows):
         written += await graph.write(_create_batch, maps[start : start + batch_rows], now)
+    return written
+
+
+CREATE_FINISHED_RUNS_BATCH: Final[LiteralString] = """
+MATCH (p:Plan {planId: $planId})
+UNWIND $rows AS row
+MERGE (r:Run {runId: row.runId})
+ON CREATE SET r.status = row.status, r.updatedAt = $now, r.createdAt = $now, r.finishedAt = $now,
+              r.planId = $planId, r.assignment = row.assignment
+MERGE (r)-[:OF_PLAN]->(p)
+WITH p, r, row
+CALL (p, r, row) {
+    UNWIND row.outputs AS output
+    MATCH (p)-[:HAS_OUTPUT]->(o:Output {path: output.path})
+    MERGE (d:Data {knitId: output.knitId})
+    MERGE (r)-[:PRODUCED {path: o.path, log: o.isLog}]->(d)
+    WITH o, d
+    CALL (o, d) {
+        MATCH (o)-[:PUTS]->(t:Tag)
+        MERGE (d)-[:TAGGED]->(t)
+    }
+    RETURN count(*) AS made
+}
+CALL (r, row) {
+    UNWIND row.inputs AS input
+    MATCH (d:Data {knitId: input.knitId})
+    MERGE (d)-[:INPUT_TO {path: input.path}]->(r)
+    RETURN count(d) AS linked
+}
+RETURN count(r) AS written, collect(CASE WHEN linked < size(row.inputs) THEN row.runId END) AS unlinked
+"""
+
+PLAN_MOUNTPOINTS: Final[LiteralString] = """
+MATCH (p:Plan {planId: $planId})
+RETURN [(p)-[:HAS_INPUT]->(i:Input) | i.path] AS inputs,
+       [(p)-[:HAS_OUTPUT]->(o:Output) WHERE NOT o.isLog | o.path] AS outputs,
+       [(p)-[:HAS_OUTPUT]->(o:Output) WHERE o.isLog | o.path] AS logs
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedRunRow:
+    """One seeded Run of a plan: its id, final status, the (path, knitId) of every input and output
+    of the plan, and the knitId of its log when the plan has one.
+
+    Inputs must exist already (seeded uploads, or outputs of earlier rows or of the same batch);
+    outputs and the log are created, tagged as the plan's outputs put them."""
+
+    run_id: str
+    status: str
+    inputs: tuple[tuple[str, str], ...]
+    outputs: tuple[tuple[str, str], ...]
+    log: str | None = None
+
+
+async def _plan_mountpoints(tx: AsyncManagedTransaction, plan_id: str) -> dict[str, list[str]] | None:
+    record = await (await tx.run(PLAN_MOUNTPOINTS, planId=plan_id)).single()
+    return dict(record.items()) if record else None
+
+
+async def _create_runs(tx: AsyncManagedTransaction, plan_id: str, rows: list[dict[str, Any]], now: int) -> int:
+    record = await (await tx.run(CREATE_FINISHED_RUNS_BATCH, planId=plan_id, rows=rows, now=now)).single()
+    written = int(record["written"]) if record else 0
+    if written != len(rows):
+        raise NotFoundError(f"planId:{plan_id} is not found", "register the plan before seeding its Runs")
+    unlinked = list(record["unlinked"]) if record else []
+    if unlinked:
+        raise NotFoundError(
+            f"{len(unlinked)} seeded Runs read Data that do not exist (e.g. runId:{unlinked[0]})",
+            "seed the inputs first: uploads, or Runs earlier in the rows",
+        )
+    return written
+
+
+def _check_row(row: FinishedRunRow, plan_id: str, mountpoints: dict[str, list[str]]) -> None:
+    if row.status not in ("done", "failed"):
+        raise InvalidInputError(f"a seeded Run is done or failed, not {row.status!r}", "seed finished Runs only")
+    for what, given, expected in (
+        ("inputs", [path for path, _ in row.inputs], mountpoints["inputs"]),
+        ("outputs", [path for path, _ in row.outputs], mountpoints["outputs"]),
+    ):
+        if sorted(given) != sorted(expected):
+            raise InvalidInputError(
+                f"runId:{row.run_id} has {what} {sorted(given)}, but planId:{plan_id} has {sorted(expected)}",
+                f"give one knitId for each of the plan's {what}",
+            )
+    if (row.log is None) != (not mountpoints["logs"]):
+        raise InvalidInputError(
+            f"runId:{row.run_id} {'lacks' if row.log is None else 'has'} a log, but planId:{plan_id} "
+            f"{'has' if mountpoints['logs'] else 'has no'} log",
+            "give a log knitId exactly when the plan has a log",
+        )
+
+
+async def create_finished_runs_batch(
+    graph: Graph, plan_id: str, rows: Sequence[FinishedRunRow], now: int, *, batch_rows: int = BATCH_ROWS
+) -> int:
+    """Record ``rows`` as Runs of ``plan_id`` that already finished (``done`` or ``failed``) at ``now``,
+    with their input, output and log Data, ``batch_rows`` per transaction: a lineage graph for
+    benchmarks and imports of history. Like uploads here, no content is written and nothing is
+    nominated or projected. Rows must be ordered so that a Run's inputs are seeded before it (or in
+    the same batch), and must give one Data per input and output of the plan (``InvalidInputError``
+    otherwise, before anything is written). Like projection, a plan runs once per assignment of
+    inputs: two rows reading the same Data with the same plan break the ``(planId, assignment)``
+    constraint. A failed batch leaves the earlier ones committed."""
+    if batch_rows < 1:
+        raise InvalidInputError(f"batch_rows must be positive, not {batch_rows}", "pass 1 or more")
+    mountpoints = await graph.read(_plan_mountpoints, plan_id)
+    if mountpoints is None:
+        raise NotFoundError(f"planId:{plan_id} is not found", "register the plan before seeding its Runs")
+    log_path = mountpoints["logs"][0] if mountpoints["logs"] else None
+    maps = []
+    for row in rows:
+        _check_row(row, plan_id, mountpoints)
+        outputs = [*row.outputs, *(((log_path, row.log),) if row.log is not None and log_path else ())]
+        maps.append({
+            "runId": row.run_id, "status": row.status,
+            "assignment": "".join(f"{path}={knit_id};" for path, knit_id in sorted(row.inputs)),
+            "inputs": [{"path": path, "knitId": knit_id} for path, knit_id in row.inputs],
+            "outputs": [{"path": path, "knitId": knit_id} for path, knit_id in outputs],
+        })
+    written = 0
+    for start in range(0, len(maps), batch_rows):
+        written += await graph.write(_create_runs, plan_id, maps[start : start + batch_rows], now)
     return written
