@@ -6,10 +6,10 @@
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 BIN := $(VENV)/bin
-APT_PACKAGES := openjdk-17-jre-headless maven bubblewrap podman runc fuse-overlayfs uidmap busybox-static graphviz mmdebstrap debian-archive-keyring
-SYSTEM_COMMANDS := java mvn bwrap podman runc busybox dot mmdebstrap
+APT_PACKAGES := openssl openjdk-17-jre-headless maven bubblewrap podman runc fuse-overlayfs uidmap busybox-static graphviz mmdebstrap debian-archive-keyring
+SYSTEM_COMMANDS := openssl java mvn bwrap podman runc busybox dot mmdebstrap
 
-.PHONY: install system-deps neo4j test demo bench clean-demo
+.PHONY: install system-deps neo4j k8s-testbed test demo bench clean-demo
 
 install: system-deps $(VENV)/.installed
 
@@ -29,7 +29,13 @@ $(VENV)/.installed: pyproject.toml
 neo4j: install
 	$(BIN)/knitgraph neo4j install
 
-test: install neo4j
+# The Kubernetes tests' cluster binaries (kube-apiserver, kube-controller-manager, kube-scheduler,
+# etcd, kwok, helm), built from Go modules once per machine into ~/.cache/knitgraph/k8s
+# (about 11 minutes on 2 cores the first time; nothing afterwards). Needs Go and openssl.
+k8s-testbed:
+	@bash k8s/testbed/build.sh >/dev/null
+
+test: install neo4j k8s-testbed
 	$(PYTHON) -m pytest
 
 demo: install

@@ -89,7 +89,10 @@ class RunManager:
             for run_id, status in statuses.items():
                 execution = self.executing.get(run_id)
                 if execution is not None and status in (S.COMPLETING, S.ABORTING):
-                    await execution.stop()
+                    try:
+                        await execution.stop()
+                    except Exception:  # noqa: BLE001 - a loop edge: one failed stop must not end the manager
+                        logger.exception("run %s: could not stop its task", run_id)
 
     async def _load_job(self, run_id: str) -> Job:
         run = await runs.get_run(self.graph, run_id)
@@ -100,7 +103,8 @@ class RunManager:
                    for a in run.outputs]
         log_file = self.store.prepare_output(run.log.knit_id) / "log" if run.log else None
         return Job(run_id, summary.image or "", list(summary.entrypoint) if summary.entrypoint else None,
-                   list(summary.args) if summary.args else None, mounts, log_file, plan.resources)
+                   list(summary.args) if summary.args else None, mounts, log_file, plan.resources,
+                   plan.on_node, plan.service_account)
 
     async def _execute(self, run_id: str) -> None:
         try:
@@ -150,13 +154,19 @@ class RunManager:
         await self._await_exit(run_id, execution)
 
     async def _await_exit(self, run_id: str, execution: Execution) -> None:
-        code = await execution.wait()
-        target, message = (S.COMPLETING, "") if code == 0 else (S.ABORTING, f"exit status {code}")
+        status = await execution.wait()
+        if run_id in self.executing:
+            self.executing[run_id] = None  # the task has ended: nothing left for a stop to stop
+        code = status.code
+        target = S.COMPLETING if code == 0 else S.ABORTING
+        message = status.message or ("" if code == 0 else f"exit status {code}")
         try:
             await lifecycle.change_status(self.graph, run_id, target, now=now_ms(), expected=(S.RUNNING,),
                                           exit_code=code, exit_message=message)
         except KnitError:
             pass  # a user stopped it meanwhile: their completing/aborting and exit stand
+        # Only now: a task removed before its outcome is recorded would look lost after a crash.
+        await execution.cleanup()
 
     async def finish(self, run_id: str) -> None:
         """Record the outputs' digests and finish the Run; project what its outputs feed."""

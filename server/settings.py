@@ -35,16 +35,27 @@ class Settings(BaseSettings):
     neo4j_http_port: int = Field(7474, validation_alias="KNITGRAPH_NEO4J_HTTP_PORT")
     neo4j_heap: str = Field("1g", validation_alias="KNITGRAPH_NEO4J_HEAP")
     upload_ttl_seconds: int = Field(3600, validation_alias="KNITGRAPH_UPLOAD_TTL")
-    executor: Literal["process", "docker"] = Field("process", validation_alias="KNITGRAPH_EXECUTOR")
+    executor: Literal["process", "docker", "kubernetes"] = Field("process", validation_alias="KNITGRAPH_EXECUTOR")
     execute_runs: bool = Field(True, validation_alias="KNITGRAPH_EXECUTE_RUNS")
     executor_concurrency: int = Field(2, validation_alias="KNITGRAPH_EXECUTOR_CONCURRENCY", ge=1)
     process_network: bool = Field(False, validation_alias="KNITGRAPH_PROCESS_NETWORK")
     docker_host: str | None = Field(None, validation_alias="DOCKER_HOST")
     run_lease_seconds: float = Field(30.0, validation_alias="KNITGRAPH_RUN_LEASE_SECONDS", gt=0)
+    # The kubernetes executor: the cluster is KUBECONFIG's (current context), else the pod's own.
+    k8s_namespace: str = Field("default", validation_alias="KNITGRAPH_K8S_NAMESPACE")
+    k8s_data_claim: str = Field("knitgraph-data", validation_alias="KNITGRAPH_K8S_DATA_CLAIM")
+    k8s_data_root: Path | None = Field(None, validation_alias="KNITGRAPH_K8S_DATA_ROOT")
+    kubeconfig: str | None = Field(None, validation_alias="KUBECONFIG")  # one path, or several joined by ":"
 
     @property
     def embedded_neo4j(self) -> bool:
         return self.neo4j_uri is None
+
+    @property
+    def data_root(self) -> Path:
+        """Where the Data volume (``KNITGRAPH_K8S_DATA_CLAIM``) is mounted in this server; the
+        content store lives under it (by default it is ``KNITGRAPH_HOME`` itself)."""
+        return self.k8s_data_root or self.home
 
     @property
     def api_root(self) -> str:

@@ -5,20 +5,26 @@ from __future__ import annotations
 from knitgraph.graph_schema.errors import InvalidInputError
 
 from ..settings import Settings
-from .base import Execution, Executor, Job, Mount
+from .base import Execution, Executor, ExitStatus, Job, Mount
 from .docker import DockerExecutor
 from .process import ProcessExecutor
 
-__all__ = ["DockerExecutor", "Execution", "Executor", "Job", "Mount", "ProcessExecutor", "create_executor"]
+__all__ = ["DockerExecutor", "Execution", "Executor", "ExitStatus", "Job", "Mount", "ProcessExecutor",
+           "create_executor"]
+
+EXECUTORS = ("process", "docker", "kubernetes")
 
 
 def create_executor(settings: Settings) -> Executor:
     """The executor named by ``KNITGRAPH_EXECUTOR`` (``process`` by default)."""
-    executors: dict[str, type[ProcessExecutor] | type[DockerExecutor]] = {
-        "process": ProcessExecutor, "docker": DockerExecutor,
-    }
-    if settings.executor not in executors:
-        raise InvalidInputError(
-            f"unknown executor '{settings.executor}'", f"set KNITGRAPH_EXECUTOR to one of: {', '.join(executors)}"
-        )
-    return executors[settings.executor](settings)
+    if settings.executor == "process":
+        return ProcessExecutor(settings)
+    if settings.executor == "docker":
+        return DockerExecutor(settings)
+    if settings.executor == "kubernetes":
+        from knitgraph.k8s.executor import KubernetesExecutor  # the kubernetes client loads only when used
+
+        return KubernetesExecutor(settings)
+    raise InvalidInputError(
+        f"unknown executor '{settings.executor}'", f"set KNITGRAPH_EXECUTOR to one of: {', '.join(EXECUTORS)}"
+    )

@@ -1,4 +1,4 @@
-"""What every executor implements: start a Job, wait for its exit code, stop it."""
+"""What every executor implements: start a Job, wait for its exit status, stop it, clean up."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ class Job:
     mounts: list[Mount]
     log_file: Path | None
     resources: dict[str, str] = field(default_factory=dict)
+    on_node: dict[str, tuple[str, ...]] = field(default_factory=dict)  # may/prefer/must -> "key=value"s
+    service_account: str | None = None
 
     @property
     def command(self) -> list[str]:
@@ -32,12 +34,24 @@ class Job:
         return [*(self.entrypoint or ()), *(self.args or ())]
 
 
+@dataclass(frozen=True, slots=True)
+class ExitStatus:
+    """How a task ended: its exit code, and a message when the code alone would not say why
+    (an image that cannot be pulled, a pod that cannot start); empty means ``exit status <code>``."""
+
+    code: int
+    message: str = ""
+
+
 class Execution(Protocol):
-    async def wait(self) -> int:
-        """The task's exit code, once it has ended."""
+    async def wait(self) -> ExitStatus:
+        """The task's exit status, once it has ended."""
 
     async def stop(self) -> None:
         """End the task (politely, then by force)."""
+
+    async def cleanup(self) -> None:
+        """Remove what is left of the ended task; called once its outcome is recorded."""
 
 
 class Executor(Protocol):

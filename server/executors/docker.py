@@ -20,7 +20,7 @@ from docker.models.containers import Container
 from knitgraph.graph_schema.errors import UnavailableError
 
 from ..settings import Settings
-from .base import Job
+from .base import ExitStatus, Job
 from .process import memory_bytes
 
 LABEL = "knitgraph.run"
@@ -53,23 +53,31 @@ class DockerExecution:
                 log.write(chunk)
                 log.flush()
 
-    def _wait(self) -> int:
+    def _wait(self) -> ExitStatus:
         result = self.container.wait()
         self.log_thread.join(timeout=30)
+        return ExitStatus(int(result.get("StatusCode", 255)))
+
+    async def wait(self) -> ExitStatus:
+        return await anyio.to_thread.run_sync(self._wait)
+
+    def _remove(self) -> None:
         try:
             self.container.remove()
         except docker.errors.APIError:
             pass  # already gone, or the engine keeps it: either way the Run has its result
-        return int(result.get("StatusCode", 255))
 
-    async def wait(self) -> int:
-        return await anyio.to_thread.run_sync(self._wait)
+    async def cleanup(self) -> None:
+        await anyio.to_thread.run_sync(self._remove)
 
     async def stop(self) -> None:
         try:
             await anyio.to_thread.run_sync(lambda: self.container.stop(timeout=10))
         except docker.errors.NotFound:
             pass  # it ended by itself meanwhile
+        except docker.errors.APIError as exc:
+            if "no such container" not in str(exc).lower():  # Podman says so with a 500, not a 404
+                raise
 
 
 class DockerExecutor:

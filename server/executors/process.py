@@ -25,7 +25,7 @@ from knitgraph.graph_schema.errors import UnavailableError
 
 from ..processes import die_with_parent
 from ..settings import Settings
-from .base import Job
+from .base import ExitStatus, Job
 
 _HIDDEN_TOP_LEVEL = {"proc", "dev", "sys", "run", "in", "out", "lost+found"}
 _BINARY_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
@@ -44,9 +44,9 @@ class ProcessExecution:
     def __init__(self, process: subprocess.Popen[bytes]) -> None:
         self.process = process
 
-    async def wait(self) -> int:
+    async def wait(self) -> ExitStatus:
         code = await anyio.to_thread.run_sync(self.process.wait)
-        return code if code >= 0 else 128 - code
+        return ExitStatus(code if code >= 0 else 128 - code)
 
     async def stop(self) -> None:
         if self.process.poll() is not None:
@@ -56,6 +56,9 @@ class ProcessExecution:
             await anyio.to_thread.run_sync(self.process.wait)
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
+
+    async def cleanup(self) -> None:
+        pass  # an ended process leaves nothing behind
 
 
 class ProcessExecutor:

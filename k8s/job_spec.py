@@ -1,0 +1,132 @@
+"""A Run's task as a Kubernetes Job manifest (pure: no cluster needed).
+
+As Knitfab builds its worker (reference §7.10): one Job per Run, parallelism 1, backoffLimit 0,
+restartPolicy Never, no service links, the service-account token mounted only when the plan names
+a service account, container ``main`` with the plan's image, entrypoint (``command``) and args,
+resource **limits** from the plan's resources, and ``on_node`` turned into tolerations and node
+affinity. Inputs and outputs are sub-paths of one ReadWriteMany volume (the Data volume, mounted
+in the server at ``data_root``): inputs read-only, outputs writable. The log is not mounted: the
+executor copies the container's log through the API (Knitfab uses a sidecar for that).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+from typing import Any
+
+from knitgraph.graph_schema.errors import InvalidInputError
+from knitgraph.server.executors.base import Job
+
+RUN_LABEL = "knitgraph.run"
+CONTAINER = "main"
+DATA_VOLUME = "data"
+_NAME_LIMIT = 63
+
+Manifest = dict[str, Any]
+
+
+def job_name(run_id: str) -> str:
+    """``knit-run-<runId>`` as a valid Job name (lowercase alphanumerics and '-', at most 63)."""
+    name = re.sub(r"[^a-z0-9-]+", "-", f"knit-run-{run_id}".lower())
+    return name[:_NAME_LIMIT].rstrip("-")
+
+
+def sub_path(source: PurePosixPath, data_root: PurePosixPath) -> str:
+    """Where a mount's folder is on the Data volume, relative to its root."""
+    try:
+        relative = source.relative_to(data_root)
+    except ValueError:
+        raise InvalidInputError(
+            f"{source} is not on the Data volume mounted at {data_root}",
+            "KNITGRAPH_K8S_DATA_ROOT must be where the server mounts KNITGRAPH_K8S_DATA_CLAIM, "
+            "and KNITGRAPH_HOME must be on it",
+        ) from None
+    if str(relative) in ("", "."):
+        raise InvalidInputError(f"{source} is the Data volume's root, not a Data folder", "check KNITGRAPH_HOME")
+    return str(relative)
+
+
+def _labels(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(key, value) for key, _, value in (label.partition("=") for label in values)]
+
+
+def tolerations(on_node: dict[str, tuple[str, ...]]) -> list[Manifest]:
+    """``may``: tolerate NoSchedule; ``prefer`` and ``must``: tolerate NoSchedule and PreferNoSchedule."""
+    result: list[Manifest] = []
+    effects = {"may": ("NoSchedule",), "prefer": ("NoSchedule", "PreferNoSchedule"),
+               "must": ("NoSchedule", "PreferNoSchedule")}
+    for mode in ("may", "prefer", "must"):
+        for key, value in _labels(on_node.get(mode, ())):
+            for effect in effects[mode]:
+                toleration = {"key": key, "operator": "Equal", "value": value, "effect": effect}
+                if toleration not in result:
+                    result.append(toleration)
+    return result
+
+
+def affinity(on_node: dict[str, tuple[str, ...]]) -> Manifest | None:
+    """``prefer``: a preferred term of weight 1 per label; ``must``: one required term, ``In`` over
+    the values of each key."""
+    node_affinity: Manifest = {}
+    preferred = [
+        {"weight": 1, "preference": {"matchExpressions": [{"key": key, "operator": "In", "values": [value]}]}}
+        for key, value in _labels(on_node.get("prefer", ()))
+    ]
+    if preferred:
+        node_affinity["preferredDuringSchedulingIgnoredDuringExecution"] = preferred
+    required: dict[str, list[str]] = {}
+    for key, value in _labels(on_node.get("must", ())):
+        required.setdefault(key, [])
+        if value not in required[key]:
+            required[key].append(value)
+    if required:
+        expressions = [{"key": key, "operator": "In", "values": values} for key, values in required.items()]
+        node_affinity["requiredDuringSchedulingIgnoredDuringExecution"] = {
+            "nodeSelectorTerms": [{"matchExpressions": expressions}]
+        }
+    return {"nodeAffinity": node_affinity} if node_affinity else None
+
+
+def build_job(job: Job, *, namespace: str, claim: str, data_root: PurePosixPath) -> Manifest:
+    """The Job manifest for one Run (a dict in the API's own shape)."""
+    container: Manifest = {
+        "name": CONTAINER,
+        "image": job.image,
+        "volumeMounts": [
+            {"name": DATA_VOLUME, "mountPath": mount.target, "subPath": sub_path(PurePosixPath(mount.source), data_root),
+             "readOnly": not mount.writable}
+            for mount in job.mounts
+        ],
+    }
+    if job.entrypoint is not None:
+        container["command"] = list(job.entrypoint)
+    if job.args is not None:
+        container["args"] = list(job.args)
+    if job.resources:
+        container["resources"] = {"limits": dict(job.resources)}
+    pod: Manifest = {
+        "restartPolicy": "Never",
+        "enableServiceLinks": False,
+        "automountServiceAccountToken": job.service_account is not None,
+        "containers": [container],
+        "volumes": [{"name": DATA_VOLUME, "persistentVolumeClaim": {"claimName": claim}}],
+    }
+    if job.service_account is not None:
+        pod["serviceAccountName"] = job.service_account
+    if found := tolerations(job.on_node):
+        pod["tolerations"] = found
+    if found_affinity := affinity(job.on_node):
+        pod["affinity"] = found_affinity
+    labels = {RUN_LABEL: job.run_id}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": job_name(job.run_id), "namespace": namespace, "labels": labels},
+        "spec": {
+            "parallelism": 1,
+            "completions": 1,
+            "backoffLimit": 0,
+            "template": {"metadata": {"labels": labels}, "spec": pod},
+        },
+    }

@@ -1,0 +1,99 @@
+"""The Job manifest of a Run (pure: no cluster)."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from knitgraph.graph_schema.errors import InvalidInputError
+from knitgraph.k8s.job_spec import build_job, job_name
+from knitgraph.server.executors.base import Job, Mount
+
+ROOT = PurePosixPath("/var/lib/knitgraph")
+
+
+def make_job(**changes: object) -> Job:
+    fields: dict[str, object] = {
+        "run_id": "0b6f2c1e-2f5e-4d7a-9d7e-7a1b2c3d4e5f", "image": "repo/train:v1", "entrypoint": ["python"],
+        "args": ["train.py"],
+        "mounts": [Mount(Path("/var/lib/knitgraph/content/in-1"), "/in/dataset", writable=False),
+                   Mount(Path("/var/lib/knitgraph/content/out-1"), "/out/model", writable=True)],
+        "log_file": Path("/var/lib/knitgraph/content/log-1/log"),
+        "resources": {"cpu": "500m", "memory": "1Gi", "nvidia.com/gpu": "1"},
+    }
+    fields.update(changes)
+    return Job(**fields)  # type: ignore[arg-type]
+
+
+def test_one_job_per_run_as_knitfab_builds_it() -> None:
+    manifest = build_job(make_job(), namespace="knit", claim="knitgraph-data", data_root=ROOT)
+    assert manifest["metadata"] == {"name": "knit-run-0b6f2c1e-2f5e-4d7a-9d7e-7a1b2c3d4e5f", "namespace": "knit",
+                                    "labels": {"knitgraph.run": "0b6f2c1e-2f5e-4d7a-9d7e-7a1b2c3d4e5f"}}
+    spec = manifest["spec"]
+    assert (spec["parallelism"], spec["completions"], spec["backoffLimit"]) == (1, 1, 0)
+    pod = spec["template"]["spec"]
+    assert spec["template"]["metadata"]["labels"] == manifest["metadata"]["labels"]
+    assert pod["restartPolicy"] == "Never" and pod["enableServiceLinks"] is False
+    assert pod["automountServiceAccountToken"] is False and "serviceAccountName" not in pod
+    assert pod["volumes"] == [{"name": "data", "persistentVolumeClaim": {"claimName": "knitgraph-data"}}]
+    (container,) = pod["containers"]
+    assert container["name"] == "main" and container["image"] == "repo/train:v1"
+    assert (container["command"], container["args"]) == (["python"], ["train.py"])
+    assert container["resources"] == {"limits": {"cpu": "500m", "memory": "1Gi", "nvidia.com/gpu": "1"}}
+    assert container["volumeMounts"] == [
+        {"name": "data", "mountPath": "/in/dataset", "subPath": "content/in-1", "readOnly": True},
+        {"name": "data", "mountPath": "/out/model", "subPath": "content/out-1", "readOnly": False},
+    ]
+    assert "tolerations" not in pod and "affinity" not in pod
+
+
+def test_image_defaults_stay_when_the_plan_sets_no_entrypoint_or_args() -> None:
+    manifest = build_job(make_job(entrypoint=None, args=None, resources={}), namespace="n", claim="c", data_root=ROOT)
+    (container,) = manifest["spec"]["template"]["spec"]["containers"]
+    assert "command" not in container and "args" not in container and "resources" not in container
+
+
+def test_service_account_mounts_its_token() -> None:
+    pod = build_job(make_job(service_account="trainer"), namespace="n", claim="c", data_root=ROOT)["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == "trainer" and pod["automountServiceAccountToken"] is True
+
+
+def test_on_node_becomes_tolerations_and_node_affinity() -> None:
+    on_node = {"may": ("vram=large",), "prefer": ("vram=huge", "zone=a"), "must": ("accelerator=gpu", "accelerator=tpu")}
+    pod = build_job(make_job(on_node=on_node), namespace="n", claim="c", data_root=ROOT)["spec"]["template"]["spec"]
+
+    def toleration(key: str, value: str, effect: str) -> dict[str, str]:
+        return {"key": key, "operator": "Equal", "value": value, "effect": effect}
+
+    assert pod["tolerations"] == [
+        toleration("vram", "large", "NoSchedule"),
+        toleration("vram", "huge", "NoSchedule"), toleration("vram", "huge", "PreferNoSchedule"),
+        toleration("zone", "a", "NoSchedule"), toleration("zone", "a", "PreferNoSchedule"),
+        toleration("accelerator", "gpu", "NoSchedule"), toleration("accelerator", "gpu", "PreferNoSchedule"),
+        toleration("accelerator", "tpu", "NoSchedule"), toleration("accelerator", "tpu", "PreferNoSchedule"),
+    ]
+    node_affinity = pod["affinity"]["nodeAffinity"]
+    assert node_affinity["preferredDuringSchedulingIgnoredDuringExecution"] == [
+        {"weight": 1, "preference": {"matchExpressions": [{"key": "vram", "operator": "In", "values": ["huge"]}]}},
+        {"weight": 1, "preference": {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]}]}},
+    ]
+    assert node_affinity["requiredDuringSchedulingIgnoredDuringExecution"] == {"nodeSelectorTerms": [
+        {"matchExpressions": [{"key": "accelerator", "operator": "In", "values": ["gpu", "tpu"]}]}]}
+
+
+def test_may_alone_tolerates_without_affinity() -> None:
+    pod = build_job(make_job(on_node={"may": ("spot=yes",)}), namespace="n", claim="c", data_root=ROOT)["spec"]["template"]["spec"]
+    assert pod["tolerations"] == [{"key": "spot", "operator": "Equal", "value": "yes", "effect": "NoSchedule"}]
+    assert "affinity" not in pod
+
+
+def test_a_folder_off_the_data_volume_is_refused() -> None:
+    job = make_job(mounts=[Mount(Path("/elsewhere/content/x"), "/in/x", writable=False)])
+    with pytest.raises(InvalidInputError, match="not on the Data volume"):
+        build_job(job, namespace="n", claim="c", data_root=ROOT)
+
+
+def test_job_names_follow_kubernetes_rules() -> None:
+    assert job_name("ABC_def") == "knit-run-abc-def"
+    assert len(job_name("x" * 80)) == 63
