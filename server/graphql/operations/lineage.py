@@ -36,7 +36,7 @@ class LineageQuery:
             info.context.graph, str(knit_id), upstream=upstream, downstream=downstream, depth=depth,
             max_nodes=max_nodes, statuses=wanted,
         )
-        return Lineage.from_record(found, filtered=wanted is not None)
+        return Lineage(record=found, filtered=wanted is not None)
 
     @strawberry.field(
         description="The Plans upstream and/or downstream of a Plan (neither given: both), linked where an "

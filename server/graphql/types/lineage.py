@@ -55,13 +55,41 @@ class LineageEdge:
 
 @strawberry.type(description="The Data and Runs around a Data, nearest first.")
 class Lineage:
-    start: strawberry.ID
-    data: list[LineageData]
-    runs: list[LineageRun]
-    edges: list[LineageEdge]
-    truncated: bool = strawberry.field(description="True when maxNodes cut the answer short.")
+    """Fields are built only when asked for: `knit data lineage` asks for dot alone, and 10,000
+    nodes' worth of unused objects would double its time."""
+
     record: strawberry.Private[records.Lineage]
     filtered: strawberry.Private[bool]
+
+    @strawberry.field
+    def start(self) -> strawberry.ID:
+        return strawberry.ID(self.record.start)
+
+    @strawberry.field
+    def data(self) -> list[LineageData]:
+        return [LineageData.from_record(d, self.record.start) for d in self.record.data]
+
+    @strawberry.field
+    def runs(self) -> list[LineageRun]:
+        return [LineageRun(run=RunSummary.from_record(r.summary), step=r.step) for r in self.record.runs]
+
+    @strawberry.field
+    def edges(self) -> list[LineageEdge]:
+        edges = []
+        for run in self.record.runs:
+            run_id = strawberry.ID(run.summary.run_id)
+            edges += [LineageEdge(knit_id=strawberry.ID(k), run_id=run_id, kind=LineageEdgeKind.INPUT, path=p)
+                      for p, k in run.inputs]
+            edges += [LineageEdge(knit_id=strawberry.ID(k), run_id=run_id, kind=LineageEdgeKind.OUTPUT, path=p)
+                      for p, k in run.outputs]
+            if run.log is not None:
+                edges.append(LineageEdge(knit_id=strawberry.ID(run.log), run_id=run_id, kind=LineageEdgeKind.LOG,
+                                         path=None))
+        return edges
+
+    @strawberry.field(description="True when maxNodes cut the answer short.")
+    def truncated(self) -> bool:
+        return self.record.truncated
 
     @strawberry.field(description="The lineage as graphviz dot, drawn as Knitfab draws it.")
     def dot(
@@ -72,25 +100,6 @@ class Lineage:
     ) -> str:
         zone = parse_timezone(timezone)
         return dot.lineage_dot(self.record, zone, connect_distant=self.filtered)
-
-    @classmethod
-    def from_record(cls, lineage: records.Lineage, filtered: bool) -> Lineage:
-        edges = []
-        for run in lineage.runs:
-            run_id = strawberry.ID(run.summary.run_id)
-            edges += [LineageEdge(knit_id=strawberry.ID(k), run_id=run_id, kind=LineageEdgeKind.INPUT, path=p)
-                      for p, k in run.inputs]
-            edges += [LineageEdge(knit_id=strawberry.ID(k), run_id=run_id, kind=LineageEdgeKind.OUTPUT, path=p)
-                      for p, k in run.outputs]
-            if run.log is not None:
-                edges.append(LineageEdge(knit_id=strawberry.ID(run.log), run_id=run_id, kind=LineageEdgeKind.LOG,
-                                         path=None))
-        return cls(
-            start=strawberry.ID(lineage.start),
-            data=[LineageData.from_record(d, lineage.start) for d in lineage.data],
-            runs=[LineageRun(run=RunSummary.from_record(r.summary), step=r.step) for r in lineage.runs],
-            edges=edges, truncated=lineage.truncated, record=lineage, filtered=filtered,
-        )
 
 
 @strawberry.type(description="A Plan in a plan graph.")
