@@ -16,7 +16,7 @@ import os
 import threading
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import anyio.to_thread
@@ -139,9 +139,10 @@ class KubernetesExecution:
         with open(log_file, "wb") as log:
             response = None
             try:
-                response = ex.core.read_namespaced_pod_log(
+                # With _preload_content=False the client returns the raw urllib3 response, not str.
+                response = cast(Any, ex.core.read_namespaced_pod_log(
                     pod_name, ex.settings.k8s_namespace, container=job_spec.CONTAINER, follow=follow,
-                    _preload_content=False, _request_timeout=None if follow else REQUEST_TIMEOUT)
+                    _preload_content=False, _request_timeout=None if follow else REQUEST_TIMEOUT))
                 if follow:
                     self.log_response = response
                 for chunk in response.stream(1 << 16):
@@ -243,7 +244,9 @@ class KubernetesExecutor:
                 os.chmod(mount.source, 0o777)
         name = manifest["metadata"]["name"]
         try:
-            self.batch.create_namespaced_job(self.settings.k8s_namespace, manifest, _request_timeout=REQUEST_TIMEOUT)
+            # The client serializes a plain manifest dict as it is (its stubs ask for a V1Job).
+            self.batch.create_namespaced_job(self.settings.k8s_namespace, cast(Any, manifest),
+                                             _request_timeout=REQUEST_TIMEOUT)
         except ApiException as exc:
             if exc.status == 409:  # created before a crash: wait for that one
                 return KubernetesExecution(self, job, name)

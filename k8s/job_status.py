@@ -10,7 +10,7 @@ a pod running or finished means running; anything else is still starting.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping
+from typing import Any, Literal, Mapping, Sequence
 
 from knitgraph.server.executors.base import ExitStatus
 
@@ -53,7 +53,7 @@ def _is_scheduled(pod: Manifest) -> bool:
                for c in (pod.get("status") or {}).get("conditions") or ())
 
 
-def _failed_exit(job: Manifest, pods: list[Manifest]) -> ExitStatus:
+def _failed_exit(job: Manifest, pods: Sequence[Manifest]) -> ExitStatus:
     terminated = [(status.get("name", "?"), status["state"]["terminated"])
                   for pod in pods for status in _container_statuses(pod)
                   if (status.get("state") or {}).get("terminated")]
@@ -86,7 +86,7 @@ def _stuck(pod: Manifest, latest_event: Manifest | None) -> ExitStatus | None:
     return None
 
 
-def classify(job: Manifest, pods: list[Manifest], latest_events: Mapping[str, Manifest] | None = None) -> JobState:
+def classify(job: Manifest, pods: Sequence[Manifest], latest_events: Mapping[str, Manifest] | None = None) -> JobState:
     """The Job's state; ``latest_events`` maps a pod's name to its latest event (needed only for
     Pending pods)."""
     if _condition(job, "Complete") is not None or _condition(job, "SuccessCriteriaMet") is not None:
