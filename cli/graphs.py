@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -13,7 +12,7 @@ from typing import Any, Callable
 import click
 
 from .errors import KnitCliError
-from .output import emit_json, log
+from .output import json_text, log
 
 FORMATS = ("dot", "svg", "png", "json")
 
@@ -65,18 +64,12 @@ def warn_if_truncated(command: str, answer: dict[str, Any], max_nodes: int) -> N
 
 
 def emit(command: str, fmt: str, output: str | None, dot_text: str | None, answer: dict[str, Any]) -> None:
-    """Print or save the graph in ``fmt``: dot as is, json as is, svg/png through graphviz."""
+    """Print or save the graph in ``fmt``: json and dot as they are, svg/png through graphviz."""
     if fmt == "json":
-        if output:
-            Path(output).write_text(json.dumps(answer, indent=4, ensure_ascii=False) + "\n")
-        else:
-            emit_json(answer)
-        return
-    assert dot_text is not None
-    if fmt == "dot":
-        data = dot_text.encode()
+        data = json_text(answer).encode()
     else:
-        data = _render(dot_text, fmt)
+        assert dot_text is not None
+        data = dot_text.encode() if fmt == "dot" else _render(dot_text, fmt)
     if output:
         Path(output).write_bytes(data)
         log(command, f"{fmt} written to {output}")

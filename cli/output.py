@@ -31,8 +31,13 @@ def knitfab_shape(value: Any, keep_null: frozenset[str] = frozenset()) -> Any:
     return shaped
 
 
+def json_text(value: Any) -> str:
+    """Results as every command prints them: indented by 4, not ASCII-escaped, one newline."""
+    return json.dumps(value, indent=4, ensure_ascii=False) + "\n"
+
+
 def emit_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=4, ensure_ascii=False))
+    click.echo(json_text(value), nl=False)
 
 
 def log(command: str, message: str) -> None:

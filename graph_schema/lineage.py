@@ -143,37 +143,31 @@ def _indent(text: str) -> str:
 def _lineage(start: str, row: dict[str, Any], max_nodes: int) -> Lineage:
     plans = {plan["planId"]: plan for plan in row["plans"]}
     kept: list[LineageRun] = []
-    nodes = {start}
+    data_ids = {start: None}  # ordered as a reader meets them: the start, then Run by Run
     truncated = len(row["runs"]) >= max_nodes  # max_nodes Runs and the start do not fit
     for run_id, status, updated_at, exit_code, exit_message, plan_id, step, inputs, outputs in row["runs"]:
-        run_id = "r" + run_id  # Run and Data ids share the node budget
-        ins = [(path, knit_id) for path, knit_id in inputs]
-        outs = [(path, knit_id) for path, knit_id, is_log in outputs if not is_log]
-        logs = [knit_id for _, knit_id, is_log in outputs if is_log]
-        new = {run_id, *(k for _, k in ins), *(k for _, k in outs), *logs} - nodes
-        if len(nodes) + len(new) > max_nodes:
+        ins = sorted((path, knit_id) for path, knit_id in inputs)
+        outs = sorted((path, knit_id) for path, knit_id, is_log in outputs if not is_log)
+        log = next((knit_id for _, knit_id, is_log in outputs if is_log), None)
+        touched = [*(k for _, k in ins), *(k for _, k in outs), *([log] if log else [])]
+        new = [k for k in dict.fromkeys(touched) if k not in data_ids]
+        if len(kept) + 1 + len(data_ids) + len(new) > max_nodes:  # Runs and Data share the budget
             truncated = True
             break
-        nodes |= new
-        summary = run_summary({"runId": run_id[1:], "status": status, "updatedAt": updated_at,
+        data_ids.update(dict.fromkeys(new))
+        summary = run_summary({"runId": run_id, "status": status, "updatedAt": updated_at,
                                "exitCode": exit_code, "exitMessage": exit_message, "plan": plans[plan_id]})
-        kept.append(LineageRun(summary=summary, step=step, inputs=tuple(sorted(ins)), outputs=tuple(sorted(outs)),
-                               log=logs[0] if logs else None))
-    found = {
-        data["knitId"]: LineageData(
-            knit_id=data["knitId"], user_tags=tag_list(data["tags"]), finished_at=data["finishedAt"],
-            transient=RunStatus(data["status"]).transient,
-        )
-        for data in row["data"] if data["knitId"] in nodes
-    }
-    # Data in the order a reader meets them: the start, then run by run.
-    order = [start] + [k for run in kept for k in (*(i for _, i in run.inputs), *(o for _, o in run.outputs),
-                                                   *((run.log,) if run.log else ()))]
-    return Lineage(start=start, runs=tuple(kept), data=tuple(found[k] for k in dict.fromkeys(order) if k in found),
-                   truncated=truncated)
+        kept.append(LineageRun(summary=summary, step=step, inputs=tuple(ins), outputs=tuple(outs), log=log))
+    found = {data["knitId"]: data for data in row["data"]}
+    data = tuple(
+        LineageData(knit_id=knit_id, user_tags=tag_list(found[knit_id]["tags"]),
+                    finished_at=found[knit_id]["finishedAt"], transient=RunStatus(found[knit_id]["status"]).transient)
+        for knit_id in data_ids if knit_id in found
+    )
+    return Lineage(start=start, runs=tuple(kept), data=data, truncated=truncated)
 
 
-async def _read_lineage(tx: AsyncManagedTransaction, query: LiteralString, **params: Any) -> dict[str, Any] | None:
+async def _single_row(tx: AsyncManagedTransaction, query: LiteralString, **params: Any) -> dict[str, Any] | None:
     record = await (await tx.run(query, **params)).single()
     # Not record.data(): it re-walks every nested value, which costs more than the query itself.
     return dict(record.items()) if record else None
@@ -196,7 +190,7 @@ async def get_lineage(
         upstream = downstream = True
     query = lineage_query(upstream, downstream, depth)
     row = await graph.read(
-        _read_lineage, query, knitId=knit_id, runLimit=max_nodes,
+        _single_row, query, knitId=knit_id, runLimit=max_nodes,
         statuses=[s.value for s in statuses] if statuses is not None else None,
     )
     if row is None:
@@ -237,7 +231,7 @@ async def get_plan_graph(
     if not upstream and not downstream:
         upstream = downstream = True
     query = plan_graph_query(upstream, downstream, depth)
-    row = await graph.read(_read_lineage, query, planId=plan_id, planLimit=max_nodes + 1)
+    row = await graph.read(_single_row, query, planId=plan_id, planLimit=max_nodes + 1)
     if row is None:
         raise NotFoundError(f"planId:{plan_id} is not found", "list Plans with `knit plan find`")
     rows = row["plans"]

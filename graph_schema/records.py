@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .tags import Tag, normalize, system_tags
+from .tags import Tag, data_tags
 
 
 class RunStatus(StrEnum):
@@ -99,7 +99,7 @@ class DataRecord:
     @property
     def tags(self) -> list[Tag]:
         """User tags and the derived system tags, in Knitfab's display order."""
-        return normalize([*self.user_tags, *system_tags(self.knit_id, self.finished_at, self.transient)])
+        return data_tags(self.knit_id, self.user_tags, self.finished_at, self.transient)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +171,7 @@ class LineageData:
 
     @property
     def tags(self) -> list[Tag]:
-        return normalize([*self.user_tags, *system_tags(self.knit_id, self.finished_at, self.transient)])
+        return data_tags(self.knit_id, self.user_tags, self.finished_at, self.transient)
 
 
 @dataclass(frozen=True, slots=True)

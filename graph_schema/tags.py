@@ -87,10 +87,11 @@ def normalize(tags: Iterable[Tag]) -> list[Tag]:
     return sorted(unique.values(), key=lambda t: (t.key.encode(), t.value.encode()))
 
 
-def system_tags(knit_id: str, finished_at: int | None, transient: str | None) -> list[Tag]:
-    tags = [Tag(KEY_ID, knit_id)]
+def data_tags(knit_id: str, user_tags: Iterable[Tag], finished_at: int | None, transient: str | None) -> list[Tag]:
+    """A Data's user tags and the system tags derived from it, in Knitfab's display order."""
+    tags = [*user_tags, Tag(KEY_ID, knit_id)]
     if finished_at is not None:
         tags.append(Tag(KEY_TIMESTAMP, format_ms(finished_at)))
     if transient is not None:
         tags.append(Tag(KEY_TRANSIENT, transient))
-    return tags
+    return normalize(tags)

@@ -133,8 +133,8 @@ def _plan_cluster(plan: PlanGraphPlan, start: bool) -> str:
         f'<TR><TD COLSPAN="3">{_producer(plan.summary)}</TD></TR>',
     ]
     if plan.summary.annotations:
-        pairs = [tuple(text.split("=", 1)) if "=" in text else (text, "") for text in plan.summary.annotations]
-        rows.append(f'<TR><TD COLSPAN="3">{_pairs([(k, v) for k, v in pairs], "=")}</TD></TR>')
+        pairs = [(key, value) for key, _, value in (text.partition("=") for text in plan.summary.annotations)]
+        rows.append(f'<TR><TD COLSPAN="3">{_pairs(pairs, "=")}</TD></TR>')
     body = [f'\t\t{_id(_point(plan_id, m.path))}[shape=point color="{DATA_COLOR}"];\n'
             f"\t\t{_id(_point(plan_id, m.path))} -> {_id(node)} [label={_id(m.path)} weight=10 penwidth=0.3];\n"
             for m in plan.inputs]
