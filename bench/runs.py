@@ -3,7 +3,7 @@
 For each executor (``BENCH_RUNS_EXECUTORS``, default ``process,docker``) an isolated knitgraph is
 started with ``KNITGRAPH_EXECUTOR`` set to it and the default concurrency
 (``KNITGRAPH_EXECUTOR_CONCURRENCY``, 2, unless the caller sets it). ``docker`` talks to a Podman
-socket started here exactly as ``tests/conftest.py`` (``container_engine``) starts it: its own
+socket started by ``tests/podman.py``, the engine the tests use too: its own
 ``--root``/``--runroot``, ``containers.conf`` with runc, cgroupfs and ulimits, and a local busybox
 image (``podman import``, no registry); ``DOCKER_HOST`` points the server at it.
 
@@ -62,13 +62,12 @@ import re
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import anyio
 import httpx
@@ -79,6 +78,7 @@ from knitgraph.graph_schema.tags import Tag
 from knitgraph.graph_schema.timefmt import now_ms, parse_instant
 from knitgraph.server.executors import Job, Mount, ProcessExecutor
 from knitgraph.server.settings import Settings
+from tests.podman import Podman, PodmanError, podman_engine
 
 from .harness import (
     BenchError, Knitgraph, connect_graph, graphql, isolated_knitgraph, machine, percentile, positive_env, print_table, tool,
@@ -102,15 +102,6 @@ STAMP_FILE = "t"
 STAMP_COMMAND = ["sh", "-c", f"busybox adjtimex > {OUT_PATH}/{STAMP_FILE}"]
 ADJTIMEX_FIELD = re.compile(r"^\s*(?:-\w\s+)?([\w.]+):\s+(\d+)", re.MULTILINE)
 OPEN_STATUSES = ["deactivated", "waiting", "ready", "starting", "running", "completing", "aborting"]
-PODMAN_CONF = """[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-netns = "none"
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-runtime = "runc"
-"""
-
 TAG_DATA = "mutation T($knitId: ID!, $add: [String!]) { tagData(knitId: $knitId, add: $add) { knitId } }"
 RUNS_READING = "query R($ids: [String!]) { findRuns(inKnitIds: $ids) { runId } }"
 RUN = """query R($runId: ID!) { run(runId: $runId) {
@@ -200,67 +191,6 @@ def seed(knitgraph: Knitgraph, tag: Tag, count: int) -> list[str]:
 def plan_spec(tag: str, command: list[str], label: str) -> dict[str, Any]:
     return {"image": IMAGE, "entrypoint": command, "inputs": [{"path": IN_PATH, "tags": tag.split(",")}],
             "outputs": [{"path": OUT_PATH, "tags": [f"bench:{label}-out"]}]}
-
-
-# -- the container engine ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Podman:
-    """A Podman with private storage and its Docker-compatible socket."""
-
-    base: list[str]
-    env: dict[str, str]
-    docker_host: str
-
-    def command(self, *args: str) -> list[str]:
-        return [*self.base, *args]
-
-
-def _busybox_tar(path: Path) -> None:
-    with tarfile.open(path, "w") as tar:
-        tar.add(tool("busybox"), "bin/busybox")
-        for applet in ("sh", "true"):
-            link = tarfile.TarInfo(f"bin/{applet}")
-            link.type, link.linkname = tarfile.SYMTYPE, "busybox"
-            tar.addfile(link)
-
-
-@contextlib.contextmanager
-def podman_engine() -> Iterator[Podman]:
-    """Podman's socket as ``tests/conftest.py`` starts it, with busybox as :data:`IMAGE`; always
-    removes its containers, stops the service and deletes its storage afterwards."""
-    root = Path(tempfile.mkdtemp(prefix="knitgraph-bench-podman-"))
-    (root / "containers.conf").write_text(PODMAN_CONF)
-    env = {**os.environ, "CONTAINERS_CONF": str(root / "containers.conf")}
-    base = [tool("podman"), "--root", str(root / "root"), "--runroot", str(root / "run"),
-            "--storage-driver", "overlay"]
-    service: subprocess.Popen[bytes] | None = None
-    try:
-        _busybox_tar(root / "busybox.tar")
-        done = subprocess.run([*base, "import", str(root / "busybox.tar"), IMAGE], env=env,
-                              capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise BenchError(f"podman import failed: {done.stderr[-1000:]}")
-        socket_path = root / "podman.sock"
-        service = subprocess.Popen([*base, "system", "service", "--time=0", f"unix://{socket_path}"], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while not socket_path.exists():
-            if service.poll() is not None or time.monotonic() > deadline:
-                raise BenchError("podman system service did not start")
-            time.sleep(0.1)
-        yield Podman(base, env, f"unix://{socket_path}")
-    finally:
-        subprocess.run([*base, "rm", "--all", "--force"], env=env, capture_output=True, check=False)
-        if service is not None:
-            service.terminate()
-            try:
-                service.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                service.kill()
-                service.wait()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 # -- raw baselines -------------------------------------------------------------------------------
@@ -454,7 +384,10 @@ class ExecutorResults:
 
 def measure(executor: str, samples: int, count: int, work: Path) -> ExecutorResults:
     with contextlib.ExitStack() as stack:
-        podman = stack.enter_context(podman_engine()) if executor == "docker" else None
+        try:
+            podman = stack.enter_context(podman_engine(IMAGE)) if executor == "docker" else None
+        except PodmanError as exc:
+            raise BenchError(str(exc)) from exc
         extra = {"KNITGRAPH_EXECUTOR": executor}
         if podman is not None:
             extra["DOCKER_HOST"] = podman.docker_host

@@ -6,6 +6,7 @@ points at another one. If it cannot start, every test that needs it fails: nothi
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from pathlib import Path
@@ -23,6 +24,8 @@ from knitgraph.graph_schema.maintenance import wipe
 from knitgraph.server.app import create_app
 from knitgraph.server.embedded_neo4j import EmbeddedNeo4j, connection
 from knitgraph.server.settings import Settings
+
+from .podman import podman_engine
 
 T = TypeVar("T")
 
@@ -97,6 +100,12 @@ class Knit:
         assert result.exit_code == expect, f"exit {result.exit_code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
         return result
 
+    def only_run(self, plan_id: str, expect: int = 0) -> dict[str, Any]:
+        """Wait for the plan's only Run to end (``expect``: the exit of `knit run wait`); return it."""
+        (run,) = json.loads(self("run", "find", "-p", plan_id).stdout)
+        self("run", "wait", "--timeout", "60", run["runId"], expect=expect)
+        return dict(json.loads(self("run", "show", run["runId"]).stdout))
+
 
 @pytest.fixture
 def knit(client: TestClient) -> Knit:
@@ -118,53 +127,15 @@ def isolated_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
 
 
-PODMAN_CONF = """[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-netns = "none"
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-runtime = "runc"
-"""
 BUSYBOX_IMAGE = "localhost/knit-busybox:test"
 
 
 @pytest.fixture(scope="session")
-def container_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def container_engine() -> Iterator[str]:
     """DOCKER_HOST of a real engine: Podman's Docker-compatible socket, started here with a local
     busybox image (no registry needed). Fails, never skips, if Podman cannot start."""
-    import shutil
-    import subprocess
-    import tarfile
-    import time
-
-    podman, busybox = shutil.which("podman"), shutil.which("busybox")
-    assert podman and busybox, "podman and busybox are needed (make installs podman and busybox-static)"
-    root = tmp_path_factory.mktemp("podman")
-    (root / "containers.conf").write_text(PODMAN_CONF)
-    env = {**os.environ, "CONTAINERS_CONF": str(root / "containers.conf")}
-    base = [podman, "--root", str(root / "root"), "--runroot", str(root / "run"), "--storage-driver", "overlay"]
-    image = root / "busybox.tar"
-    with tarfile.open(image, "w") as tar:
-        tar.add(busybox, "bin/busybox")
-        for applet in ("sh", "cat", "echo", "awk", "wc", "sleep", "test", "true", "ls", "touch", "tail", "cut"):
-            link = tarfile.TarInfo(f"bin/{applet}")
-            link.type, link.linkname = tarfile.SYMTYPE, "busybox"
-            tar.addfile(link)
-    subprocess.run([*base, "import", str(image), BUSYBOX_IMAGE], env=env, check=True, capture_output=True)
-    socket_path = root / "podman.sock"
-    service = subprocess.Popen([*base, "system", "service", "--time=0", f"unix://{socket_path}"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while not socket_path.exists():
-        assert service.poll() is None and time.monotonic() < deadline, "podman system service did not start"
-        time.sleep(0.1)
-    try:
-        yield f"unix://{socket_path}"
-    finally:
-        subprocess.run([*base, "rm", "--all", "--force"], env=env, capture_output=True, check=False)
-        service.terminate()
-        service.wait(timeout=30)
+    with podman_engine(BUSYBOX_IMAGE) as engine:
+        yield engine.docker_host
 
 
 @pytest.fixture

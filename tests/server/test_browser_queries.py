@@ -44,12 +44,6 @@ def apply(knit: Knit, tmp_path: Path, name: str, command: str, inputs: dict[str,
     return str(json.loads(knit("plan", "apply", str(tmp_path / f"{name}.yaml")).stdout)["planId"])
 
 
-def only_run(knit: Knit, plan_id: str, expect: int = 0) -> dict[str, Any]:
-    (run,) = json.loads(knit("run", "find", "-p", plan_id).stdout)
-    knit("run", "wait", "--timeout", "60", run["runId"], expect=expect)
-    return dict(json.loads(knit("run", "show", run["runId"]).stdout))
-
-
 @pytest.fixture
 def pipeline(knit: Knit, tmp_path: Path) -> dict[str, Any]:
     """dataset -> train -> model; dataset + model -> validate -> metrics; model -> broken (fails)."""
@@ -68,11 +62,11 @@ def pipeline(knit: Knit, tmp_path: Path) -> dict[str, Any]:
     args = [a for t in dataset_tags for a in ("-t", t)]
     ids["dataset"] = json.loads(knit("data", "push", *args, str(tmp_path / "dataset")).stdout)["knitId"]
     ids["upload"] = json.loads(knit("data", "show", ids["dataset"]).stdout)["upstream"]["run"]["runId"]
-    train = only_run(knit, ids["train_plan"])
+    train = knit.only_run(ids["train_plan"])
     ids["train"], ids["model"] = train["runId"], train["outputs"][0]["knitId"]
-    validate = only_run(knit, ids["validate_plan"])
+    validate = knit.only_run(ids["validate_plan"])
     ids["validate"], ids["metrics"] = validate["runId"], validate["outputs"][0]["knitId"]
-    ids["broken"] = only_run(knit, ids["broken_plan"], expect=1)["runId"]
+    ids["broken"] = knit.only_run(ids["broken_plan"], expect=1)["runId"]
     return ids
 
 

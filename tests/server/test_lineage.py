@@ -37,13 +37,6 @@ def push(knit: Knit, tmp_path: Path, tag: str) -> str:
     return str(json.loads(knit("data", "push", "-t", tag, str(folder)).stdout)["knitId"])
 
 
-def settle(knit: Knit, plan_id: str, expect: int = 0) -> dict[str, Any]:
-    """Wait for the plan's only Run and return it."""
-    (run,) = json.loads(knit("run", "find", "-p", plan_id).stdout)
-    knit("run", "wait", "--timeout", "60", run["runId"], expect=expect)
-    return dict(json.loads(knit("run", "show", run["runId"]).stdout))
-
-
 def lineage(knit: Knit, knit_id: str, *flags: str) -> dict[str, Any]:
     return dict(json.loads(knit("data", "lineage", "--format", "json", *flags, knit_id).stdout))
 
@@ -56,7 +49,7 @@ def test_dot_of_the_reference_scenario(knit: Knit, tmp_path: Path) -> None:
     """§8.4 item 23: upload -> data1 -> run2 -> data2 (and run2's log)."""
     plan = apply(knit, tmp_path, "trainer", {"/in/1": "kind:raw"}, {"/out/1": "kind:model"}, log="kind:log")
     data1 = push(knit, tmp_path, "kind:raw")
-    run2 = settle(knit, plan)
+    run2 = knit.only_run(plan)
     data2, log = run2["outputs"][0]["knitId"], run2["log"]["knitId"]
     upload = json.loads(knit("data", "show", data1).stdout)["upstream"]["run"]["runId"]
 
@@ -91,7 +84,7 @@ def branching(knit: Knit, tmp_path: Path) -> dict[str, str]:
     p4 = apply(knit, tmp_path, "p4", {"/in/1": "n:b"}, {"/out/1": "n:f"})
     ids = {"a": push(knit, tmp_path, "n:a"), "c": push(knit, tmp_path, "n:c")}
     for name, plan in (("P1", p1), ("P2", p2), ("P4", p4), ("P3", p3)):
-        run = settle(knit, plan)
+        run = knit.only_run(plan)
         ids[name] = run["runId"]
         if run["log"]:
             ids["log1"] = run["log"]["knitId"]
@@ -142,7 +135,7 @@ def test_budget_cuts_nearest_first_and_says_so(knit: Knit, branching: dict[str, 
 def test_impact_analysis_finds_broken_runs_downstream(knit: Knit, tmp_path: Path, branching: dict[str, str]) -> None:
     ids = branching
     broken = apply(knit, tmp_path, "p5", {"/in/1": "n:e"}, {"/out/1": "n:g"}, script="exit 3;")
-    failed = settle(knit, broken, expect=1)
+    failed = knit.only_run(broken, expect=1)
     answer = lineage(knit, ids["a"], "-d", "-n", "all", "-s", "failed")
     assert [(r["run"]["runId"], r["run"]["status"], r["step"]) for r in answer["runs"]] == [
         (failed["runId"], "failed", 4)]
