@@ -97,3 +97,34 @@ wait_run() {
     exit 1
   fi
 }
+
+# remove_other_downstream_runs "RUN_ID..." KNIT_ID...: remove every Run downstream of these Data but
+# the listed ones, farthest first. On a shared server other Plans (say, this example's plans from
+# another folder: their scripts path differs, so they are other Plans, deactivated or not) and other
+# Data (an earlier run's datasets) make Runs from this script's Data too, and the tutorial's clean-up
+# would stop at them: `knit run rm` refuses a Run whose outputs another Run reads.
+remove_other_downstream_runs() {
+  "$PYTHON" - "$@" <<'PY'
+import json, subprocess, sys
+
+keep, knit_ids = set(sys.argv[1].split()), sys.argv[2:]
+steps: dict[str, int] = {}
+for knit_id in knit_ids:
+    answer = json.loads(subprocess.run(
+        ["knit", "data", "lineage", "-d", "-n", "all", "--max-nodes", "100000", "--format", "json", knit_id],
+        check=True, capture_output=True, text=True).stdout)
+    for run in answer["runs"]:
+        steps[run["run"]["runId"]] = max(steps.get(run["run"]["runId"], 0), run["step"])
+pending = sorted(set(steps) - keep, key=lambda run_id: -steps[run_id])
+while pending:  # a Run read by another at the same distance goes in a later round
+    left = []
+    for run_id in pending:
+        done = subprocess.run(["knit", "run", "rm", run_id], capture_output=True, text=True)
+        print(f"$ knit run rm {run_id}  (another Plan's or Data's Run)\n{done.stderr.strip()}", file=sys.stderr)
+        if done.returncode != 0:
+            left.append(run_id)
+    if len(left) == len(pending):
+        sys.exit("could not remove the Runs above; remove them by hand (stop running ones first)")
+    pending = left
+PY
+}
