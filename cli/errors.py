@@ -1,4 +1,4 @@
-"""The CLI's error: a reason and the advice, shown on stderr with exit code 1."""
+"""The CLI's errors: a reason and the advice, shown on stderr with exit code 1 (130 for Ctrl-C)."""
 
 from __future__ import annotations
 
@@ -21,3 +21,9 @@ class KnitCliError(click.ClickException):
         if self.advice:
             lines.append(f"  advice: {self.advice}")
         click.echo("\n".join(lines), err=True)
+
+
+class TransferInterrupted(KnitCliError):
+    """Ctrl-C during a transfer: says what was kept (nothing) and exits 130, as a shell expects."""
+
+    exit_code = 130

@@ -45,15 +45,20 @@ def log(command: str, message: str) -> None:
 
 
 class Progress:
-    """Bytes moved so far, as a bar on a terminal and silence elsewhere."""
+    """Bytes moved so far, with throughput (and size when known), on a terminal; silence elsewhere.
+
+    tqdm counts without a total, which a pull needs: its size is known only once it has arrived.
+    """
 
     def __init__(self, label: str, total: int | None) -> None:
-        self._bar = None
+        self._bar: Any = None
         if sys.stderr.isatty():
-            self._bar = click.progressbar(
-                length=total, label=label, file=sys.stderr, show_eta=True, show_percent=total is not None
+            from tqdm import tqdm  # only a terminal pays for the import
+
+            self._bar = tqdm(
+                total=total, desc=label, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
+                dynamic_ncols=True, mininterval=0.2, leave=True,
             )
-            self._bar.__enter__()
 
     def advance(self, count: int) -> None:
         if self._bar is not None:
@@ -61,7 +66,8 @@ class Progress:
 
     def close(self) -> None:
         if self._bar is not None:
-            self._bar.__exit__(None, None, None)
+            self._bar.close()
+            self._bar = None
 
 
 def chunks_with_progress(chunks: Iterator[bytes], progress: Progress) -> Iterator[bytes]:

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO, Callable, Iterator
 from knitgraph.archive import TreeDigest, UnsafeArchiveError, extract_tar, verify_tar, write_tar
 
 from .client import KnitClient
-from .errors import KnitCliError
+from .errors import KnitCliError, TransferInterrupted
 from .output import Progress, chunks_with_progress
 
 CHUNK = 1 << 20
@@ -61,6 +61,11 @@ def push_directory(client: KnitClient, source: Path, tags: list[str], dereferenc
     producer.start()
     try:
         receipt = client.upload(body())
+    except KeyboardInterrupt:
+        raise TransferInterrupted(
+            f"interrupted: the upload of {source} stopped before it completed; nothing was stored",
+            "push again; a Data appears only once its whole directory has arrived",
+        ) from None
     except KnitCliError:
         if "error" in outcome:
             raise _unsafe(outcome["error"]) from None
@@ -77,7 +82,13 @@ def push_directory(client: KnitClient, source: Path, tags: list[str], dereferenc
             f"checksum mismatch: the server received other content than {source} holds",
             "push again; if the directory changes while it is pushed, wait until it is complete",
         )
-    return client.graphql("PushData", uploadId=receipt["uploadId"], digest=digest.hexdigest(), tags=tags)["pushData"]
+    try:
+        return client.graphql("PushData", uploadId=receipt["uploadId"], digest=digest.hexdigest(), tags=tags)["pushData"]
+    except KeyboardInterrupt:
+        raise TransferInterrupted(
+            f"interrupted while the server was recording {source} as a Data; it may exist or not",
+            "look for it with `knit data find`, and push again if it is missing",
+        ) from None
 
 
 def _receive(chunks: Iterator[bytes], raw: BinaryIO | None, reader: Callable[[BinaryIO], TreeDigest]) -> str:
@@ -96,15 +107,17 @@ def _receive(chunks: Iterator[bytes], raw: BinaryIO | None, reader: Callable[[Bi
 
     consumer = threading.Thread(target=consume, name="knit-pull", daemon=True)
     consumer.start()
-    with os.fdopen(write_end, "wb") as pipe:
-        for chunk in chunks:
-            if raw is not None:
-                raw.write(chunk)
-            try:
-                pipe.write(chunk)
-            except BrokenPipeError:
-                break
-    consumer.join()
+    try:
+        with os.fdopen(write_end, "wb") as pipe:
+            for chunk in chunks:
+                if raw is not None:
+                    raw.write(chunk)
+                try:
+                    pipe.write(chunk)
+                except BrokenPipeError:
+                    break
+    finally:
+        consumer.join()  # after Ctrl-C too: the closed pipe ends it, and nothing writes after a clean-up
     if "error" in outcome:
         raise _unsafe(outcome["error"])
     return str(outcome["digest"].hexdigest())
@@ -117,13 +130,25 @@ def _mismatch(knit_id: str) -> KnitCliError:
     )
 
 
+def _interrupted_pull(knit_id: str) -> TransferInterrupted:
+    return TransferInterrupted(
+        f"interrupted: the download of knit#id:{knit_id} stopped; nothing was saved", "pull again when ready"
+    )
+
+
 def pull(client: KnitClient, knit_id: str, dest: str, extract: bool) -> Path | None:
     """Download a Data into ``dest``: ``<knitId>.tar``, ``<knitId>/`` with ``extract``, or stdout."""
     with client.download(knit_id) as (expected, chunks):
         progress = Progress(f"[knit data pull] {knit_id}", None)
         try:
             if dest == "-":
-                received = _receive(chunks, sys.stdout.buffer, verify_tar)
+                try:
+                    received = _receive(chunks_with_progress(chunks, progress), sys.stdout.buffer, verify_tar)
+                except KeyboardInterrupt:
+                    raise TransferInterrupted(
+                        f"interrupted: the download of knit#id:{knit_id} stopped; what stdout got is incomplete",
+                        "pull again when ready",
+                    ) from None
                 sys.stdout.buffer.flush()
                 if received != expected:
                     raise _mismatch(knit_id)
@@ -145,8 +170,10 @@ def pull(client: KnitClient, knit_id: str, dest: str, extract: bool) -> Path | N
                         received = _receive(counted, raw, verify_tar)
                 if received != expected:
                     raise _mismatch(knit_id)
-            except BaseException:
+            except BaseException as exc:
                 shutil.rmtree(partial, ignore_errors=True) if partial.is_dir() else partial.unlink(missing_ok=True)
+                if isinstance(exc, KeyboardInterrupt):
+                    raise _interrupted_pull(knit_id) from None
                 raise
             os.rename(partial, target)
             return target
