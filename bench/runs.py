@@ -76,7 +76,8 @@ from knitgraph.archive.digest import TreeDigest
 from knitgraph.graph_schema.bulk import UploadedRow, create_uploaded_data_batch
 from knitgraph.graph_schema.tags import Tag
 from knitgraph.graph_schema.timefmt import now_ms, parse_instant
-from knitgraph.server.executors import Job, Mount, ProcessExecutor
+from knitgraph.executors import Job, Mount
+from knitgraph.executors.process import ProcessExecutor
 from knitgraph.server.settings import Settings
 from tests.podman import Podman, PodmanError, podman_engine
 

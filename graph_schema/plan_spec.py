@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .errors import InvalidInputError
+from .quantities import quantity_value
 from .tags import KEY_ID, KEY_TIMESTAMP, KEY_TRANSIENT, Tag, check_size, normalize
 from .timefmt import parse_instant
 
@@ -23,7 +24,6 @@ _LABEL_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 ON_NODE_MODES = ("may", "prefer", "must")
 DEFAULT_RESOURCES = {"cpu": "1", "memory": "1Gi"}
-_QUANTITY = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i?|[munk])?$")
 
 
 def invalid(detail: str, advice: str = "fix the plan file and apply it again") -> InvalidInputError:
@@ -238,9 +238,13 @@ def parse_annotations(texts: Iterable[str]) -> list[str]:
 
 
 def check_quantity(kind: str, quantity: str) -> str:
-    if not _QUANTITY.match(quantity.strip()):
+    value = quantity_value(quantity)
+    if value is None:
         raise InvalidInputError(f"resource {kind}: '{quantity}' is not a quantity",
                                 "write Kubernetes quantities such as 500m, 2, 1.5, 512Mi, 2Gi")
+    if value < 0 or value >= 2**63:
+        raise InvalidInputError(f"resource {kind}: '{quantity}' is out of range",
+                                "give a positive amount such as 500m, 2 or 2Gi")
     return quantity.strip()
 
 

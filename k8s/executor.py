@@ -16,7 +16,7 @@ import os
 import threading
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import anyio
 import anyio.to_thread
@@ -28,19 +28,33 @@ from kubernetes.config.config_exception import ConfigException
 from urllib3.exceptions import HTTPError
 
 from knitgraph.graph_schema.errors import InvalidInputError, UnavailableError
-from knitgraph.server.executors.base import ExitStatus, Job
-from knitgraph.server.settings import Settings
+from knitgraph.executors import LOST_WORKER, RUN_LABEL, ExitStatus, Job
 
 from . import job_spec, job_status
 
 logger = logging.getLogger("knitgraph.k8s")
 POLL_SECONDS = 1.0
 LOG_GRACE_SECONDS = 5
-LOST = ExitStatus(254, "worker for the run is not found")  # Knitfab's code when the Job is gone
 REQUEST_TIMEOUT = 30
 
 
-def api_client(settings: Settings) -> ApiClient:
+class KubernetesSettings(Protocol):
+    """What the kubernetes executor reads of the server's settings."""
+
+    @property
+    def kubeconfig(self) -> str | None: ...
+
+    @property
+    def k8s_namespace(self) -> str: ...
+
+    @property
+    def k8s_data_claim(self) -> str: ...
+
+    @property
+    def data_root(self) -> Path: ...
+
+
+def api_client(settings: KubernetesSettings) -> ApiClient:
     """A client for the configured cluster: ``KUBECONFIG``, else in-cluster, else ~/.kube/config."""
     configuration = kubernetes.client.Configuration()
     try:
@@ -87,7 +101,7 @@ class KubernetesExecution:
                 return None
             raise
         pods = ex.core.list_namespaced_pod(
-            namespace, label_selector=f"{job_spec.RUN_LABEL}={self.job.run_id}", _request_timeout=REQUEST_TIMEOUT
+            namespace, label_selector=f"{RUN_LABEL}={self.job.run_id}", _request_timeout=REQUEST_TIMEOUT
         ).items
         job_dict, pod_dicts = ex.plain(job), [ex.plain(pod) for pod in pods]
         events: dict[str, Any] = {}
@@ -114,7 +128,7 @@ class KubernetesExecution:
                 logger.warning("run %s: cannot read job %s now: %s", self.job.run_id, self.name, exc)
                 state = job_status.STARTING
             if state is None:
-                return ExitStatus(137, "stopped") if self.stopped else LOST
+                return ExitStatus(137, "stopped") if self.stopped else LOST_WORKER
             if state.phase == "ended":
                 assert state.exit is not None
                 if self.log_thread is not None:
@@ -207,7 +221,7 @@ class KubernetesExecutor:
     name = "kubernetes"
     survives_server = True
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: KubernetesSettings) -> None:
         self.settings = settings
         self._client: ApiClient | None = None
 

@@ -16,9 +16,8 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from knitgraph.graph_schema.errors import InvalidInputError
-from knitgraph.server.executors.base import Job
+from knitgraph.executors import RUN_LABEL, Job, task_name
 
-RUN_LABEL = "knitgraph.run"
 CONTAINER = "main"
 DATA_VOLUME = "data"
 _NAME_LIMIT = 63
@@ -28,7 +27,7 @@ Manifest = dict[str, Any]
 
 def job_name(run_id: str) -> str:
     """``knit-run-<runId>`` as a valid Job name (lowercase alphanumerics and '-', at most 63)."""
-    name = re.sub(r"[^a-z0-9-]+", "-", f"knit-run-{run_id}".lower())
+    name = re.sub(r"[^a-z0-9-]+", "-", task_name(run_id).lower())
     return name[:_NAME_LIMIT].rstrip("-")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Sequence
 
-from knitgraph.server.executors.base import ExitStatus
+from knitgraph.executors import ExitStatus
 
 Manifest = Mapping[str, Any]
 

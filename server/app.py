@@ -22,7 +22,7 @@ from .content_store import LocalContentStore
 from .embedded_neo4j import connection
 from .graphql.context import Context
 from .graphql.schema import schema
-from .executors import create_executor
+from .executor_choice import create_executor
 from .projector import catch_up_forever
 from .run_manager import RunManager
 from .settings import Settings

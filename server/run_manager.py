@@ -25,13 +25,12 @@ from knitgraph.graph_schema.records import RunStatus
 from knitgraph.graph_schema.timefmt import now_ms
 
 from .content_store import ContentStore
-from .executors import Execution, Executor, Job, Mount
+from knitgraph.executors import LOST_WORKER, Execution, Executor, Job, Mount
 
 logger = logging.getLogger("knitgraph.server.runs")
 POLL_SECONDS = 0.2
 WATCH_SECONDS = 1.0
 RECOVER_SECONDS = 2.0
-LOST_WORKER = (254, "worker for the run is not found")
 
 
 class RunManager:
@@ -135,7 +134,7 @@ class RunManager:
             await execution.stop()
         try:
             await lifecycle.change_status(self.graph, run_id, S.ABORTING, now=now_ms(),
-                                          exit_code=LOST_WORKER[0], exit_message="the server shut down while it ran")
+                                          exit_code=LOST_WORKER.code, exit_message="the server shut down while it ran")
         except KnitError:
             pass  # already completing or aborting: finishing below records that
         await self.finish(run_id)
@@ -205,7 +204,7 @@ class RunManager:
                     tasks.start_soon(self._resume, run_id, execution)
                     continue
             if status in lifecycle.EXECUTING:
-                code, message = LOST_WORKER
+                code, message = LOST_WORKER.code, LOST_WORKER.message
                 await lifecycle.change_status(self.graph, run_id, S.ABORTING, now=now_ms(),
                                               expected=(status,), exit_code=code, exit_message=message)
             logger.warning("run %s lost its worker while %s; finishing it", run_id, status.value)

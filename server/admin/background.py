@@ -14,7 +14,7 @@ import httpx
 
 from knitgraph.graph_schema.errors import UnavailableError
 
-from ..processes import live_pid, reap_when_done
+from knitgraph.executors.processes import live_pid, reap_when_done
 from ..settings import Settings
 
 

@@ -19,7 +19,7 @@ import platformdirs
 
 from knitgraph.graph_schema.errors import UnavailableError
 
-from ..processes import die_with_parent, live_pid, reap_when_done
+from knitgraph.executors.processes import die_with_parent, live_pid, reap_when_done
 from ..settings import Settings
 
 MAIN_CLASS = "org.neo4j.server.CommunityEntryPoint"

@@ -8,7 +8,7 @@ import pytest
 
 from knitgraph.graph_schema.errors import InvalidInputError
 from knitgraph.k8s.job_spec import build_job, job_name
-from knitgraph.server.executors.base import Job, Mount
+from knitgraph.executors import Job, Mount
 
 ROOT = PurePosixPath("/var/lib/knitgraph")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from knitgraph.k8s.job_status import classify, latest, needs_events
-from knitgraph.server.executors.base import ExitStatus
+from knitgraph.executors import ExitStatus
 
 JOB = {"metadata": {"name": "knit-run-r1"}, "status": {}}
 

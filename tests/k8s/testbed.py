@@ -22,7 +22,7 @@ from typing import Callable
 
 import yaml
 
-from knitgraph.server.processes import die_with_parent
+from knitgraph.executors.processes import die_with_parent
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO / "k8s" / "testbed" / "build.sh"

@@ -10,7 +10,7 @@ read-write; ``resources`` become the container's memory and CPU limits; no netwo
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Protocol
 
 import anyio.to_thread
 import docker
@@ -18,25 +18,19 @@ import docker.errors
 from docker.models.containers import Container
 
 from knitgraph.graph_schema.errors import UnavailableError
+from knitgraph.graph_schema.quantities import cpu_nanos, memory_bytes
 
-from ..settings import Settings
-from .base import ExitStatus, Job
-from .process import memory_bytes
-
-LABEL = "knitgraph.run"
+from .base import RUN_LABEL, ExitStatus, Job, task_name
 
 
-def container_name(run_id: str) -> str:
-    return f"knit-run-{run_id}"
+class DockerSettings(Protocol):
+    """What the docker executor reads of the server's settings."""
 
+    @property
+    def docker_host(self) -> str | None: ...
 
-def nano_cpus(quantity: str) -> int | None:
-    text = quantity.strip()
-    try:
-        cores = float(text[:-1]) / 1000 if text.endswith("m") else float(text)
-    except ValueError:
-        return None
-    return int(cores * 1e9)
+    @property
+    def process_network(self) -> bool: ...
 
 
 class DockerExecution:
@@ -84,7 +78,7 @@ class DockerExecutor:
     name = "docker"
     survives_server = True
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: DockerSettings) -> None:
         self.settings = settings
         self._client: docker.DockerClient | None = None
 
@@ -104,8 +98,8 @@ class DockerExecutor:
 
     def _options(self, job: Job) -> dict[str, Any]:
         options: dict[str, Any] = {
-            "name": container_name(job.run_id),
-            "labels": {LABEL: job.run_id},
+            "name": task_name(job.run_id),
+            "labels": {RUN_LABEL: job.run_id},
             "volumes": {str(m.source): {"bind": m.target, "mode": "rw" if m.writable else "ro"} for m in job.mounts},
             "detach": True,
             "network_mode": "bridge" if self.settings.process_network else "none",
@@ -116,7 +110,7 @@ class DockerExecutor:
             options["command"] = job.args
         if "memory" in job.resources and (limit := memory_bytes(job.resources["memory"])):
             options["mem_limit"] = limit
-        if "cpu" in job.resources and (cpus := nano_cpus(job.resources["cpu"])):
+        if "cpu" in job.resources and (cpus := cpu_nanos(job.resources["cpu"])):
             options["nano_cpus"] = cpus
         return options
 
@@ -131,7 +125,7 @@ class DockerExecutor:
             ) from exc
         except docker.errors.APIError as exc:
             if exc.status_code == 409:  # created before a crash: use it
-                container = client.containers.get(container_name(job.run_id))
+                container = client.containers.get(task_name(job.run_id))
                 if container.status == "created":
                     container.start()
                 return DockerExecution(container, job, "wb")
@@ -144,7 +138,7 @@ class DockerExecutor:
 
     def _reattach(self, job: Job) -> DockerExecution | None:
         try:
-            container = self.client().containers.get(container_name(job.run_id))
+            container = self.client().containers.get(task_name(job.run_id))
         except docker.errors.NotFound:
             return None
         return DockerExecution(container, job, "wb")

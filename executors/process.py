@@ -10,34 +10,34 @@ concurrency (bubblewrap has no cgroups).
 from __future__ import annotations
 
 import os
-import re
 import resource
 import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Protocol
 
 import anyio
 import anyio.to_thread
 
 from knitgraph.graph_schema.errors import UnavailableError
+from knitgraph.graph_schema.quantities import memory_bytes
 
-from ..processes import die_with_parent
-from ..settings import Settings
 from .base import ExitStatus, Job
+from .processes import die_with_parent
 
 _HIDDEN_TOP_LEVEL = {"proc", "dev", "sys", "run", "in", "out", "lost+found"}
-_BINARY_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
-_QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)([KMGT]i?)?$")
 
 
-def memory_bytes(quantity: str) -> int | None:
-    match = _QUANTITY.match(quantity.strip())
-    if match is None:
-        return None
-    number, unit = match.groups()
-    return int(float(number) * _BINARY_UNITS.get(unit or "", 1))
+class ProcessSettings(Protocol):
+    """What the process executor reads of the server's settings."""
+
+    @property
+    def home(self) -> Path: ...
+
+    @property
+    def process_network(self) -> bool: ...
 
 
 class ProcessExecution:
@@ -65,7 +65,7 @@ class ProcessExecutor:
     name = "process"
     survives_server = False
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: ProcessSettings) -> None:
         self.settings = settings
         self.bwrap = shutil.which("bwrap")
 

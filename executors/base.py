@@ -1,10 +1,20 @@
-"""What every executor implements: start a Job, wait for its exit status, stop it, clean up."""
+"""What every executor implements (start a Job, wait for its exit status, stop it, clean up), and the
+names and codes that every executor shares."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+
+RUN_LABEL = "knitgraph.run"
+"""The label (Docker) or Kubernetes label that carries a task's runId."""
+
+
+def task_name(run_id: str) -> str:
+    """``knit-run-<runId>``: the container's or the Job's name, so a restarted server finds it again."""
+    return f"knit-run-{run_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +51,10 @@ class ExitStatus:
 
     code: int
     message: str = ""
+
+
+LOST_WORKER = ExitStatus(254, "worker for the run is not found")
+"""Knitfab's exit for a Run whose task vanished: its server died, or its Job or container is gone."""
 
 
 class Execution(Protocol):
