@@ -5,9 +5,9 @@ kind, executable bit and SHA-256; each symlink's target; each directory), so a p
 verified end to end, whatever the byte layout of the tar.
 """
 
-from .digest import TreeDigest
+from .digest import DIGEST_HEADER, TreeDigest
 from .errors import UnsafeArchiveError
 from .reader import extract_tar, verify_tar
 from .writer import digest_directory, write_tar
 
-__all__ = ["TreeDigest", "UnsafeArchiveError", "digest_directory", "extract_tar", "verify_tar", "write_tar"]
+__all__ = ["DIGEST_HEADER", "TreeDigest", "UnsafeArchiveError", "digest_directory", "extract_tar", "verify_tar", "write_tar"]

@@ -5,6 +5,10 @@ from __future__ import annotations
 import hashlib
 
 
+DIGEST_HEADER = "X-Knit-Content-Digest"
+"""The HTTP header that carries a tree digest beside the tar stream it describes."""
+
+
 class TreeDigest:
     """Collects entries in any order; ``hexdigest()`` sorts them, so order never matters."""
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Iterator
 from importlib.resources import files
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
+from knitgraph.archive import DIGEST_HEADER
 
 from .errors import KnitCliError
 
-DIGEST_HEADER = "X-Knit-Content-Digest"
 # Content streams can pause while the other side writes to disk: generous read/write timeouts.
 TIMEOUT = httpx.Timeout(10.0, read=300.0, write=300.0)
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import click
+
+from .errors import KnitCliError
 
 _LOOSE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?)?"
@@ -39,7 +41,7 @@ def since(text: str) -> str:
     if zone is None:
         return moment.astimezone().isoformat()
     if zone == "Z":
-        return moment.replace(tzinfo=timezone.utc).isoformat()
+        return moment.replace(tzinfo=UTC).isoformat()
     digits = zone[1:].replace(":", "")
     offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
     return moment.replace(tzinfo=timezone(offset if zone[0] == "+" else -offset)).isoformat()
@@ -50,3 +52,17 @@ def transient(text: str) -> str:
     if text.lower() not in mapping:
         raise click.UsageError(f"--transient '{text}': choose both, yes, true, no or false")
     return mapping[text.lower()]
+
+
+SEARCHABLE_STATUSES = ("deactivated", "waiting", "ready", "starting", "running", "completing", "aborting", "done",
+                       "failed")
+
+
+def statuses(texts: tuple[str, ...]) -> list[str] | None:
+    """``-s`` values as the server's RunStatus enum takes them (none given: no filter); Knitfab's
+    wording for one it does not know."""
+    for text in texts:
+        if text not in SEARCHABLE_STATUSES:
+            raise KnitCliError(f'"status" should be one of {", ".join(SEARCHABLE_STATUSES)}; not {text!r}',
+                               "pick statuses from that list")
+    return list(texts) or None

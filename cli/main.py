@@ -5,36 +5,12 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from dataclasses import dataclass, field
 
 import click
-import httpx
 
-from .client import TIMEOUT, KnitClient
 from .commands import data, init, plan, run
+from .context import CliContext
 from .errors import KnitCliError
-from .profiles import KnitEnv, resolve_api_root
-
-
-@dataclass
-class CliContext:
-    """What every command gets: the chosen profile, the client for it, and the knitenv defaults."""
-
-    profile: str | None = None
-    profile_store: str | None = None
-    env: str | None = None
-    _client: KnitClient | None = field(default=None, repr=False)
-
-    @property
-    def client(self) -> KnitClient:
-        if self._client is None:
-            api_root = resolve_api_root(self.profile, self.profile_store)
-            self._client = KnitClient(httpx.Client(base_url=api_root, timeout=TIMEOUT))
-        return self._client
-
-    @property
-    def knitenv(self) -> KnitEnv:
-        return KnitEnv.load(self.env)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -14,8 +14,9 @@ import posixpath
 import re
 import shlex
 import tarfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Iterable
+from typing import Any, BinaryIO
 
 from .errors import KnitCliError
 from .profiles import KnitEnv

@@ -46,7 +46,7 @@ def normalize_api_root(api_root: str) -> str:
             f"apiRoot '{api_root}' is not an absolute URL", "write it as http(s)://host:port"
         )
     root = api_root.rstrip("/")
-    return root[: -len("/api")] if root.endswith("/api") else root
+    return root.removesuffix("/api")
 
 
 def load_store(path: Path) -> dict[str, Any]:

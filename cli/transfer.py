@@ -10,10 +10,17 @@ import os
 import shutil
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterator
+from typing import Any, BinaryIO
 
-from knitgraph.archive import TreeDigest, UnsafeArchiveError, extract_tar, verify_tar, write_tar
+from knitgraph.archive import (
+    TreeDigest,
+    UnsafeArchiveError,
+    extract_tar,
+    verify_tar,
+    write_tar,
+)
 
 from .client import KnitClient
 from .errors import KnitCliError, TransferInterrupted

@@ -14,8 +14,9 @@ from typing import Any, Final, LiteralString
 from neo4j import AsyncManagedTransaction
 
 from .driver import Graph
-from .errors import NotFoundError
+from .errors import NotFoundError, data_not_found
 from .nominations import renominate_data
+from .projection import project_nominated
 from .records import DataRecord, Downstream, Mountpoint, Nomination, RunStatus, Upstream
 from .summaries import input_mountpoint, plan_summary, run_summary, tag_list
 from .tags import KEY_ID, KEY_TIMESTAMP, KEY_TRANSIENT, Tag
@@ -115,17 +116,19 @@ async def _create_uploaded_data(tx: AsyncManagedTransaction, **params: Any) -> l
         raise NotFoundError(
             "the pseudo plan knit#uploaded is missing", "restart the server so that it migrates the schema"
         )
-    return await renominate_data(tx, [params["knitId"]])
+    plans = await renominate_data(tx, [params["knitId"]])
+    return await project_nominated(tx, plans, params["now"], params["creation"])
 
 
 async def create_uploaded_data(
-    graph: Graph, *, knit_id: str, run_id: str, tags: list[Tag], digest: str, now: int
+    graph: Graph, *, knit_id: str, run_id: str, tags: list[Tag], digest: str, now: int, creation: str
 ) -> list[str]:
     """Record a completed upload: a done Run of ``knit#uploaded`` and its output Data, nominated
-    for matching plan inputs, at once. Returns the plans that got new nominations."""
+    for matching plan inputs, and the Runs they start, at once. Returns the new run ids
+    (``creation``: a token unique per call, see ``project_plan``)."""
     return await graph.write(
         _create_uploaded_data,
-        knitId=knit_id, runId=run_id, tags=_tag_maps(tags), digest=digest, now=now,
+        knitId=knit_id, runId=run_id, tags=_tag_maps(tags), digest=digest, now=now, creation=creation,
     )
 
 
@@ -172,9 +175,7 @@ async def get_data(graph: Graph, knit_id: str) -> DataRecord:
     """The Data with this id; raises ``NotFoundError``."""
     found = await find_data_details(graph, [knit_id])
     if not found:
-        raise NotFoundError(
-            f"data knit#id:{knit_id} is not found", "list Data with `knit data find` to get a valid knitId"
-        )
+        raise data_not_found(knit_id)
     return found[0]
 
 
@@ -222,22 +223,24 @@ async def _update_data_tags(tx: AsyncManagedTransaction, **params: Any) -> list[
     record = await (await tx.run(UPDATE_DATA_TAGS, **params)).single()
     if record is None:
         return None
-    return await renominate_data(tx, [params["knitId"]])
+    plans = await renominate_data(tx, [params["knitId"]])
+    return await project_nominated(tx, plans, params["now"], params["creation"])
 
 
 async def update_data_tags(
-    graph: Graph, knit_id: str, *, add: list[Tag], remove: list[Tag], remove_keys: list[str], now: int
+    graph: Graph, knit_id: str, *, add: list[Tag], remove: list[Tag], remove_keys: list[str], now: int,
+    creation: str,
 ) -> list[str]:
-    """Remove by key, then remove exact tags, then add, and renominate, in one transaction.
-
-    Returns the plans that got new nominations. Raises ``NotFoundError`` for an unknown knitId,
+    """Remove by key, then remove exact tags, then add, renominate and start the Runs that the new
+    nominations make, in one transaction. Returns the new run ids. Raises ``NotFoundError`` for an unknown knitId,
     whatever the change (Knitfab answers 500 for removals only; reference §7.2)."""
     plans = await graph.write(
         _update_data_tags,
         knitId=knit_id, add=_tag_maps(add), remove=_tag_maps(remove), removeKeys=remove_keys, now=now,
+        creation=creation,
     )
     if plans is None:
-        raise NotFoundError(f"data knit#id:{knit_id} is not found", "check the knitId with `knit data find`")
+        raise data_not_found(knit_id)
     return plans
 
 

@@ -40,3 +40,15 @@ class ConflictError(KnitError):
 
 class UnavailableError(KnitError):
     code = "UNAVAILABLE"
+
+
+def data_not_found(knit_id: str) -> NotFoundError:
+    return NotFoundError(f"data knit#id:{knit_id} is not found", "list Data with `knit data find` to get a valid knitId")
+
+
+def run_not_found(run_id: str) -> NotFoundError:
+    return NotFoundError(f"runId:{run_id} is not found", "list runs with `knit run find`")
+
+
+def plan_not_found(plan_id: str) -> NotFoundError:
+    return NotFoundError(f"planId:{plan_id} is not found", "list plans with `knit plan find`")

@@ -16,9 +16,9 @@ from typing import Any, Final, LiteralString
 from neo4j import AsyncManagedTransaction
 
 from .driver import Graph
-from .errors import ConflictError, NotFoundError
+from .errors import ConflictError, NotFoundError, run_not_found
 from .nominations import renominate_data
-from .projection import project_in
+from .projection import project_nominated
 from .records import RunStatus
 
 S = RunStatus
@@ -108,7 +108,7 @@ LIMIT 100
 async def _lock(tx: AsyncManagedTransaction, run_id: str, now: int) -> tuple[RunStatus, bool, str | None]:
     record = await (await tx.run(LOCK_RUN, runId=run_id, now=now)).single()
     if record is None:
-        raise NotFoundError(f"runId:{run_id} is not found", "list runs with `knit run find`")
+        raise run_not_found(run_id)
     return RunStatus(record["status"]), bool(record["pseudo"]), record["owner"]
 
 
@@ -172,11 +172,9 @@ async def _finish(
         digests=[{"knitId": k, "digest": v} for k, v in digests.items()],
     )).single()
     outputs = list(record["outputs"]) if record else []
-    created: list[str] = []
     if target is S.DONE and outputs:
-        for plan_id in await renominate_data(tx, outputs):
-            created += await project_in(tx, plan_id, now, creation)
-    return created
+        return await project_nominated(tx, await renominate_data(tx, outputs), now, creation)
+    return []
 
 
 async def finish_run(graph: Graph, run_id: str, *, now: int, digests: dict[str, str], creation: str) -> list[str]:

@@ -18,7 +18,7 @@ from typing import Any, LiteralString, cast
 from neo4j import AsyncManagedTransaction
 
 from .driver import Graph
-from .errors import InvalidInputError, NotFoundError
+from .errors import InvalidInputError, NotFoundError, plan_not_found
 from .records import (
     Lineage,
     LineageData,
@@ -233,6 +233,6 @@ async def get_plan_graph(
     query = plan_graph_query(upstream, downstream, depth)
     row = await graph.read(_single_row, query, planId=plan_id, planLimit=max_nodes + 1)
     if row is None:
-        raise NotFoundError(f"planId:{plan_id} is not found", "list Plans with `knit plan find`")
+        raise plan_not_found(plan_id)
     rows = row["plans"]
     return _plan_graph(plan_id, rows[:max_nodes], truncated=len(rows) > max_nodes)

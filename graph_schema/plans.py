@@ -16,7 +16,8 @@ from typing import Any, Final, LiteralString
 from neo4j import AsyncManagedTransaction
 
 from .driver import Graph
-from .errors import ConflictError, InvalidInputError, NotFoundError
+from .errors import ConflictError, InvalidInputError, NotFoundError, plan_not_found
+from .projection import project_nominated
 from .nominations import nominate_for_plan
 from .plan_spec import ON_NODE_MODES, PlanSpec, check_quantity, parse_annotations
 from .records import Mountpoint, PlanInput, PlanLink, PlanOutput, PlanRecord, RunStatus
@@ -146,7 +147,7 @@ def _from_pairs(pairs: list[str] | None) -> dict[str, str]:
 
 
 def _not_found(plan_id: str) -> NotFoundError:
-    return NotFoundError(f"planId:{plan_id} is not found", "list plans with `knit plan find`")
+    return plan_not_found(plan_id)
 
 
 def _cycle_error(cycle: list[dict[str, Any]]) -> ConflictError:
@@ -158,7 +159,7 @@ def _cycle_error(cycle: list[dict[str, Any]]) -> ConflictError:
     )
 
 
-async def _register(tx: AsyncManagedTransaction, spec: PlanSpec, plan_id: str, now: int) -> None:
+async def _register(tx: AsyncManagedTransaction, spec: PlanSpec, plan_id: str, now: int, creation: str) -> list[str]:
     await (await tx.run(LOCK_REGISTRATION, now=now)).consume()
     existing = await (await tx.run(FIND_EQUIVALENT_PLAN, hash=spec.hash())).single()
     if existing is not None:
@@ -184,13 +185,15 @@ async def _register(tx: AsyncManagedTransaction, spec: PlanSpec, plan_id: str, n
     if cycle is not None:
         raise _cycle_error(cycle["cycle"])
     await nominate_for_plan(tx, plan_id)
+    return await project_nominated(tx, [plan_id], now, creation)
 
 
-async def register_plan(graph: Graph, spec: PlanSpec, *, plan_id: str, now: int) -> None:
-    """Register a plan and nominate existing Data for it, in one serialized transaction.
+async def register_plan(graph: Graph, spec: PlanSpec, *, plan_id: str, now: int, creation: str) -> list[str]:
+    """Register a plan, nominate existing Data for it and start the Runs they make, in one
+    serialized transaction; returns the new run ids.
 
     Raises ``ConflictError`` for an equivalent plan (``see`` = its id) or a tag cycle."""
-    await graph.write(_register, spec, plan_id, now)
+    return await graph.write(_register, spec, plan_id, now, creation)
 
 
 def _link_from_output(row: dict[str, Any]) -> PlanLink:

@@ -13,7 +13,7 @@ from typing import Final, LiteralString
 from neo4j import AsyncManagedTransaction
 
 from .driver import Graph
-from .errors import ConflictError, NotFoundError
+from .errors import ConflictError, NotFoundError, run_not_found
 from .lifecycle import S, check_transition
 from .projection import create_run_outputs
 from .records import RunStatus
@@ -77,7 +77,7 @@ def _in_use() -> ConflictError:
 async def _inspect(tx: AsyncManagedTransaction, run_id: str, now: int) -> _Inspection:
     record = await (await tx.run(INSPECT_RUN, runId=run_id, now=now)).single()
     if record is None or record["status"] == S.INVALIDATED.value:
-        raise NotFoundError(f"runId:{run_id} is not found", "list runs with `knit run find`")
+        raise run_not_found(run_id)
     return _Inspection(RunStatus(record["status"]), bool(record["pseudo"]), record["owner"],
                        bool(record["active"]), int(record["live"]), bool(record["hasInputs"]))
 

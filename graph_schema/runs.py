@@ -11,7 +11,7 @@ from typing import Any, Final, LiteralString
 from neo4j import AsyncManagedTransaction
 
 from .driver import Graph
-from .errors import InvalidInputError, NotFoundError
+from .errors import InvalidInputError, NotFoundError, run_not_found
 from .records import Assignment, Mountpoint, RunRecord, RunStatus
 from .summaries import input_mountpoint, run_summary, tag_list
 
@@ -88,7 +88,7 @@ async def get_run(graph: Graph, run_id: str) -> RunRecord:
     """The Run with this id; raises ``NotFoundError``."""
     found = await graph.read(_details, [run_id])
     if not found:
-        raise NotFoundError(f"runId:{run_id} is not found", "list runs with `knit run find`")
+        raise run_not_found(run_id)
     return found[0]
 
 

@@ -1,4 +1,8 @@
-"""The ASGI application: GraphQL at /graphql, content transfer under /api, health at /healthz."""
+"""The ASGI application: GraphQL at /graphql, content transfer under /api, health at /healthz.
+
+The lifespan connects to Neo4j, migrates the schema, builds the :class:`Services`, and runs every
+background loop under one :class:`Supervisor` until shutdown.
+"""
 
 from __future__ import annotations
 
@@ -13,70 +17,66 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-from knitgraph.graph_schema.data import find_existing_knit_ids
 from knitgraph.graph_schema.driver import Graph
 from knitgraph.graph_schema.errors import KnitError
 from knitgraph.graph_schema.migrations import apply_migrations
 
 from .content_store import LocalContentStore
 from .embedded_neo4j import connection
+from .executor_choice import create_executor
 from .graphql.context import Context
 from .graphql.schema import schema
-from .executor_choice import create_executor
-from .projector import catch_up_forever
-from .run_manager import RunManager
+from .loops.projection import catch_up_forever
+from .loops.run_manager import RunManager
+from .loops.supervisor import Supervisor
+from .loops.sweep import sweep_forever, sweep_once
+from .services import Services
+from .services.system import check_health
 from .settings import Settings
 from .transfer import download, knit_error_handler, run_log, upload
 
 logger = logging.getLogger("knitgraph.server")
-SWEEP_INTERVAL_SECONDS = 600
 
 
 class KnitGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request, response: Response | None) -> Context:  # type: ignore[override]
-        state = request.app.state
-        return Context(graph=state.graph, store=state.store, settings=state.settings, runs=state.runs)
+        return Context(services=request.app.state.services)
 
 
 async def healthz(request: Request) -> Response:
-    await request.app.state.graph.verify()
-    return JSONResponse({"status": "ok", "neo4j": request.app.state.graph.uri})
+    supervisor: Supervisor = request.app.state.supervisor
+    failing = {name: state.last_error for name, state in supervisor.loops.items() if state.failing}
+    neo4j = await check_health(request.app.state.services)
+    return JSONResponse({"status": "ok", "neo4j": neo4j, "failingLoops": failing})
 
 
-async def _sweep_forever(store: LocalContentStore, graph: Graph) -> None:
-    while True:
-        await anyio.sleep(SWEEP_INTERVAL_SECONDS)
-        try:
-            await store.sweep(lambda ids: find_existing_knit_ids(graph, ids))
-        except KnitError as exc:
-            logger.warning("content sweep skipped: %s", exc)
+async def _prepare(settings: Settings, graph: Graph) -> Services:
+    await graph.verify()
+    applied = await apply_migrations(graph)
+    if applied:
+        logger.info("schema migrated: %s", ", ".join(applied))
+    services = Services(graph, LocalContentStore(settings.home, settings.upload_ttl_seconds), settings)
+    await sweep_once(services)
+    return services
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         uri, user, password = connection(settings)
         graph = Graph(uri, user, password, settings.neo4j_database)
         try:
-            await graph.verify()
-            applied = await apply_migrations(graph)
-            if applied:
-                logger.info("schema migrated: %s", ", ".join(applied))
-            store = LocalContentStore(settings.home, settings.upload_ttl_seconds)
-            removed = await store.sweep(lambda ids: find_existing_knit_ids(graph, ids))
-            if removed:
-                logger.info("removed %d unfinished uploads or unrecorded contents", removed)
-            manager = RunManager(
-                graph, store, create_executor(settings), settings.executor_concurrency, settings.run_lease_seconds
-            )
-            app.state.graph, app.state.store, app.state.settings = graph, store, settings
-            app.state.runs = manager
+            services = await _prepare(settings, graph)
+            supervisor = Supervisor()
+            app.state.services, app.state.supervisor = services, supervisor
             async with anyio.create_task_group() as tasks:
-                tasks.start_soon(_sweep_forever, store, graph)
-                tasks.start_soon(catch_up_forever, graph)
+                for name, loop in (("content sweep", sweep_forever), ("projection catch-up", catch_up_forever)):
+                    tasks.start_soon(supervisor.supervise, name, supervisor.loop(name, loop, services))
                 if settings.execute_runs:  # false: an API-only replica; other servers execute
-                    tasks.start_soon(manager.run_forever)
+                    manager = RunManager(services, create_executor(settings), supervisor)
+                    tasks.start_soon(manager.serve)
                 yield
                 tasks.cancel_scope.cancel()
         finally:

@@ -38,16 +38,6 @@ class ContentStore(Protocol):
     def confirm(self, knit_id: str) -> None: ...
     def prepare_output(self, knit_id: str) -> Path: ...
     def input_path(self, knit_id: str) -> Path: ...
-    def input_path(self, knit_id: str) -> Path:
-        """The content of a finished Data, to mount as an input; its absence is an error."""
-        folder = self.path(knit_id)
-        if not folder.is_dir():
-            raise NotFoundError(
-                f"the content of input knit#id:{knit_id} is missing from {self.content}",
-                "every server that executes Runs must share KNITGRAPH_HOME's content folder",
-            )
-        return folder
-
     def digest(self, knit_id: str) -> str: ...
     def discard(self, knit_id: str) -> None: ...
     def stream_tar(self, knit_id: str) -> Iterator[bytes]: ...
@@ -168,7 +158,7 @@ class LocalContentStore:
         folder = self.path(knit_id)
         if not folder.is_dir():
             raise NotFoundError(
-                f"the content of input knit#id:{knit_id} is missing from {self.content}",
+                f"the content of input knit#id:{knit_id} is missing from the content store",
                 "every server that executes Runs must share KNITGRAPH_HOME's content folder",
             )
         return folder

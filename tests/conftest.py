@@ -18,7 +18,8 @@ from click.testing import CliRunner, Result
 from starlette.testclient import TestClient
 
 from knitgraph.cli.client import KnitClient
-from knitgraph.cli.main import CliContext, cli
+from knitgraph.cli.context import CliContext
+from knitgraph.cli.main import cli
 from knitgraph.graph_schema.driver import Graph
 from knitgraph.graph_schema.maintenance import wipe
 from knitgraph.server.app import create_app

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from .. import flags, graphs, transfer
+from ..context import CliContext, pass_cli
 from ..output import emit_json, knitfab_shape, log
 
 
@@ -25,14 +26,14 @@ def data() -> None:
 @click.option("-n", "--name", is_flag=True, help="Also tag name:<directory name>.")
 @click.option("-L", "--dereference", is_flag=True, help="Store what symlinks point to, not the links.")
 @click.argument("sources", nargs=-1, required=True, metavar="DIRECTORY...")
-@click.pass_obj
-def push(obj: Any, tags: tuple[str, ...], name: bool, dereference: bool, sources: tuple[str, ...]) -> None:
+@pass_cli
+def push(cli: CliContext, tags: tuple[str, ...], name: bool, dereference: bool, sources: tuple[str, ...]) -> None:
     """Upload each DIRECTORY as a new Data and print it as JSON.
 
     The Data appears, with its tags, only once the whole directory arrived and its checksum
     matched. Tags from the nearest knitenv file are added.
     """
-    user_tags = [flags.tag(text, user=True) for text in (*tags, *obj.knitenv.tags)]
+    user_tags = [flags.tag(text, user=True) for text in (*tags, *cli.knitenv.tags)]
     for source in sources:
         path = Path(source)
         if not path.is_dir():
@@ -40,7 +41,7 @@ def push(obj: Any, tags: tuple[str, ...], name: bool, dereference: bool, sources
             continue
         pushed_tags = [*user_tags, f"name:{path.resolve().name}"] if name else user_tags
         log("data push", f"pushing {source} ...")
-        pushed = transfer.push_directory(obj.client, path, pushed_tags, dereference)
+        pushed = transfer.push_directory(cli.client, path, pushed_tags, dereference)
         log("data push", f"pushed {source} as knit#id:{pushed['knitId']}")
         _print_data(pushed)
 
@@ -49,15 +50,15 @@ def push(obj: Any, tags: tuple[str, ...], name: bool, dereference: bool, sources
 @click.option("-x", "--extract", is_flag=True, help="Extract into DEST/KNIT_ID/ instead of saving DEST/KNIT_ID.tar.")
 @click.argument("knit_id")
 @click.argument("dest", default=".")
-@click.pass_obj
-def pull(obj: Any, extract: bool, knit_id: str, dest: str) -> None:
+@pass_cli
+def pull(cli: CliContext, extract: bool, knit_id: str, dest: str) -> None:
     """Download a Data into DEST (default: here); DEST '-' writes the tar to stdout.
 
     What arrives is checked against the Data's digest; on a mismatch nothing is kept.
     """
     if extract and dest == "-":
         raise click.UsageError("-x/--extract cannot write to '-' (stdout); give a directory")
-    target = transfer.pull(obj.client, knit_id, dest, extract)
+    target = transfer.pull(cli.client, knit_id, dest, extract)
     if target is not None:
         log("data pull", f"knit#id:{knit_id} saved to {target}")
 
@@ -68,12 +69,12 @@ def pull(obj: Any, extract: bool, knit_id: str, dest: str) -> None:
 @click.option("--transient", default="both", metavar="both|yes|no", help="Only transient Data (yes), only settled (no).")
 @click.option("--since", metavar="YYYY-mm-dd[THH[:MM[:SS]]][TZ]", help="Finished at or after this time.")
 @click.option("--duration", metavar="DURATION", help="With --since: finished before since+duration (e.g. 2h30m).")
-@click.pass_obj
-def find(obj: Any, tags: tuple[str, ...], transient: str, since: str | None, duration: str | None) -> None:
+@pass_cli
+def find(cli: CliContext, tags: tuple[str, ...], transient: str, since: str | None, duration: str | None) -> None:
     """List Data carrying every given tag, as a JSON array."""
     if duration is not None and since is None:
         raise click.UsageError("since and duration must be specified together")
-    found = obj.client.graphql(
+    found = cli.client.graphql(
         "FindData",
         tags=[flags.tag(text, user=False) for text in tags],
         transient=flags.transient(transient),
@@ -85,10 +86,10 @@ def find(obj: Any, tags: tuple[str, ...], transient: str, since: str | None, dur
 
 @data.command()
 @click.argument("knit_id")
-@click.pass_obj
-def show(obj: Any, knit_id: str) -> None:
+@pass_cli
+def show(cli: CliContext, knit_id: str) -> None:
     """Print one Data as JSON."""
-    _print_data(obj.client.graphql("ShowData", knitId=knit_id)["data"])
+    _print_data(cli.client.graphql("ShowData", knitId=knit_id)["data"])
 
 
 @data.command()
@@ -96,8 +97,8 @@ def show(obj: Any, knit_id: str) -> None:
 @click.option("--remove", multiple=True, metavar="KEY:VALUE", help="Tag to remove (repeatable).")
 @click.option("--remove-key", multiple=True, metavar="KEY", help="Remove every tag with this key (repeatable).")
 @click.argument("knit_id")
-@click.pass_obj
-def tag(obj: Any, add: tuple[str, ...], remove: tuple[str, ...], remove_key: tuple[str, ...], knit_id: str) -> None:
+@pass_cli
+def tag(cli: CliContext, add: tuple[str, ...], remove: tuple[str, ...], remove_key: tuple[str, ...], knit_id: str) -> None:
     """Change a Data's tags at once: remove keys, then tags, then add; print the Data.
 
     Adding a tag it has, or removing one it lacks, changes nothing. Plans whose inputs the new
@@ -106,7 +107,7 @@ def tag(obj: Any, add: tuple[str, ...], remove: tuple[str, ...], remove_key: tup
     for key in remove_key:
         if key.strip().startswith("knit#"):
             raise click.UsageError(f"Tag starting knit# is reserved: '{key}'")
-    changed = obj.client.graphql(
+    changed = cli.client.graphql(
         "TagData",
         knitId=knit_id,
         add=[flags.tag(text, user=True) for text in add],
@@ -122,8 +123,8 @@ def tag(obj: Any, add: tuple[str, ...], remove: tuple[str, ...], remove_key: tup
 @click.option("-s", "--status", "statuses", multiple=True, metavar="STATUS",
               help="Only Runs in this status (repeatable), e.g. `-d -s failed`: what downstream is broken.")
 @click.argument("knit_id")
-@click.pass_obj
-def lineage(obj: Any, upstream: bool, downstream: bool, numbers: str, max_nodes: int, fmt: str,
+@pass_cli
+def lineage(cli: CliContext, upstream: bool, downstream: bool, numbers: str, max_nodes: int, fmt: str,
             output: str | None, statuses: tuple[str, ...], knit_id: str) -> None:
     """Draw the Data and Runs around a Data as graphviz dot (or svg, png, json).
 
@@ -132,10 +133,10 @@ def lineage(obj: Any, upstream: bool, downstream: bool, numbers: str, max_nodes:
     those statuses are drawn, each linked to KNIT_ID by a dashed edge saying how many steps away.
     """
     variables = dict(knitId=knit_id, upstream=upstream, downstream=downstream, depth=graphs.depth(numbers),
-                     maxNodes=max_nodes, statuses=list(statuses) or None)
+                     maxNodes=max_nodes, statuses=flags.statuses(statuses))
     if fmt == "json":
-        answer = obj.client.graphql("DataLineageJson", **variables)["lineage"]
+        answer = cli.client.graphql("DataLineageJson", **variables)["lineage"]
     else:
-        answer = obj.client.graphql("DataLineageDot", **variables, timezone=graphs.local_timezone())["lineage"]
+        answer = cli.client.graphql("DataLineageDot", **variables, timezone=graphs.local_timezone())["lineage"]
     graphs.warn_if_truncated("data lineage", answer, max_nodes)
     graphs.emit("data lineage", fmt, output, answer.get("dot"), answer)

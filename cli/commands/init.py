@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 import yaml
 
+from ..context import CliContext, pass_cli
 from ..errors import KnitCliError
 from ..output import log
 from ..profiles import normalize_api_root, save_profile, store_path
@@ -15,8 +16,8 @@ from ..profiles import normalize_api_root, save_profile, store_path
 
 @click.command()
 @click.argument("knitprofile_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.pass_context
-def init(ctx: click.Context, knitprofile_file: Path) -> None:
+@pass_cli
+def init(cli: CliContext, knitprofile_file: Path) -> None:
     """Save the server named in KNITPROFILE_FILE ({apiRoot: URL}) as a profile and use it here.
 
     The profile is named by --profile (default: this directory's path) and recorded in
@@ -29,8 +30,8 @@ def init(ctx: click.Context, knitprofile_file: Path) -> None:
     if not isinstance(content, dict) or "apiRoot" not in content:
         raise KnitCliError(f"{knitprofile_file} has no apiRoot", "write it as `apiRoot: http://host:port`")
     api_root = normalize_api_root(str(content["apiRoot"]))
-    name = ctx.obj.profile or os.getcwd()
-    path = store_path(ctx.obj.profile_store)
+    name = cli.profile or os.getcwd()
+    path = store_path(cli.profile_store)
     save_profile(path, name, api_root, (content.get("cert") or {}).get("ca"))
     marker = Path(".knitprofile")
     fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

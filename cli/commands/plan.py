@@ -9,6 +9,7 @@ from typing import Any, BinaryIO
 import click
 
 from .. import flags, graphs, plan_template
+from ..context import CliContext, pass_cli
 from ..errors import KnitCliError
 from ..output import emit_json, knitfab_shape, log
 from ..plan_file import read_plan_file
@@ -35,32 +36,32 @@ def plan() -> None:
 @click.option("-i", "--input", "image_tar", metavar="IMAGE_TAR|-", default="-",
               help="`docker save` tarball to read (default: stdin).")
 @click.argument("image", required=False, metavar="[IMAGE:TAG]")
-@click.pass_obj
-def template(obj: Any, scratch: bool, image_tar: str, image: str | None) -> None:
+@pass_cli
+def template(cli: CliContext, scratch: bool, image_tar: str, image: str | None) -> None:
     """Print a commented plan YAML, guessed from an image (`docker save IMAGE | knit plan template`)."""
     if scratch:
         if image is not None:
             raise click.UsageError("--scratch and IMAGE:TAG exclude each other")
-        click.echo(plan_template.scratch_template(obj.knitenv), nl=False)
+        click.echo(plan_template.scratch_template(cli.knitenv), nl=False)
     else:
         if image_tar == "-" and sys.stdin.isatty():
             raise click.UsageError("pipe a `docker save` tarball into stdin, give -i IMAGE_TAR, or use --scratch")
         source: BinaryIO
         with sys.stdin.buffer if image_tar == "-" else open(image_tar, "rb") as source:
-            click.echo(plan_template.image_template(source, image, obj.knitenv), nl=False)
+            click.echo(plan_template.image_template(source, image, cli.knitenv), nl=False)
     log("plan template", plan_template.GENERATED_MESSAGE)
 
 
 @plan.command()
 @click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.pass_obj
-def apply(obj: Any, plan_file: Path) -> None:
+@pass_cli
+def apply(cli: CliContext, plan_file: Path) -> None:
     """Register the plan in PLAN_FILE and print it; Runs for matching Data start at once."""
     parsed, warnings = read_plan_file(plan_file)
     for warning in warnings:
         log("plan apply", f"[WARN] {warning}")
     try:
-        applied = obj.client.graphql("ApplyPlan", spec=parsed.to_spec_input())["applyPlan"]
+        applied = cli.client.graphql("ApplyPlan", spec=parsed.to_spec_input())["applyPlan"]
     except KnitCliError as exc:
         raise KnitCliError(f"failed to apply Plan: {exc.reason}", exc.advice, exc.see) from exc
     _print_plan(applied)
@@ -68,10 +69,10 @@ def apply(obj: Any, plan_file: Path) -> None:
 
 @plan.command()
 @click.argument("plan_id")
-@click.pass_obj
-def show(obj: Any, plan_id: str) -> None:
+@pass_cli
+def show(cli: CliContext, plan_id: str) -> None:
     """Print one plan as JSON."""
-    _print_plan(obj.client.graphql("ShowPlan", planId=plan_id)["plan"])
+    _print_plan(cli.client.graphql("ShowPlan", planId=plan_id)["plan"])
 
 
 @plan.command()
@@ -79,10 +80,10 @@ def show(obj: Any, plan_id: str) -> None:
 @click.option("--image", metavar="IMAGE[:TAG]", help="Only plans of this image repository (and tag).")
 @click.option("-i", "--in-tag", "in_tags", multiple=True, metavar="KEY:VALUE", help="One input carries all these.")
 @click.option("-o", "--out-tag", "out_tags", multiple=True, metavar="KEY:VALUE", help="One output or log carries all.")
-@click.pass_obj
-def find(obj: Any, active: str, image: str | None, in_tags: tuple[str, ...], out_tags: tuple[str, ...]) -> None:
+@pass_cli
+def find(cli: CliContext, active: str, image: str | None, in_tags: tuple[str, ...], out_tags: tuple[str, ...]) -> None:
     """List plans matching every condition, as a JSON array."""
-    found = obj.client.graphql(
+    found = cli.client.graphql(
         "FindPlans", active=_active_flag(active), image=image,
         inTags=[flags.tag(t, user=False) for t in in_tags], outTags=[flags.tag(t, user=False) for t in out_tags],
     )["findPlans"]
@@ -92,22 +93,22 @@ def find(obj: Any, active: str, image: str | None, in_tags: tuple[str, ...], out
 @plan.command()
 @click.argument("mode", metavar="yes|no")
 @click.argument("plan_id")
-@click.pass_obj
-def active(obj: Any, mode: str, plan_id: str) -> None:
+@pass_cli
+def active(cli: CliContext, mode: str, plan_id: str) -> None:
     """Activate (yes) or deactivate (no) a plan; its waiting Runs follow."""
     mapping = {"yes": True, "true": True, "no": False, "false": False}
     if mode.lower() not in mapping:
         raise click.UsageError(f"mode '{mode}': choose yes or no")
     wanted = mapping[mode.lower()]
-    _print_plan(obj.client.graphql("SetPlanActive", planId=plan_id, active=wanted)["setPlanActive"])
+    _print_plan(cli.client.graphql("SetPlanActive", planId=plan_id, active=wanted)["setPlanActive"])
 
 
 @plan.command()
 @click.option("-s", "--set", "to_set", multiple=True, metavar="TYPE=QUANTITY", help="e.g. cpu=500m, memory=2Gi.")
 @click.option("-u", "--unset", "to_unset", multiple=True, metavar="TYPE", help="Remove this limit.")
 @click.argument("plan_id")
-@click.pass_obj
-def resource(obj: Any, to_set: tuple[str, ...], to_unset: tuple[str, ...], plan_id: str) -> None:
+@pass_cli
+def resource(cli: CliContext, to_set: tuple[str, ...], to_unset: tuple[str, ...], plan_id: str) -> None:
     """Set, then unset, resource limits of the plan's future Runs (a type both set and unset ends unset)."""
     if not to_set and not to_unset:
         log("plan resource", "Nothing to do.")
@@ -118,7 +119,7 @@ def resource(obj: Any, to_set: tuple[str, ...], to_unset: tuple[str, ...], plan_
         if not equals or not kind.strip():
             raise click.UsageError(f"--set '{text}': write TYPE=QUANTITY, e.g. cpu=500m")
         changes[kind.strip()] = quantity.strip()
-    changed = obj.client.graphql("ChangePlanResources", planId=plan_id, set=changes, unset=list(to_unset))
+    changed = cli.client.graphql("ChangePlanResources", planId=plan_id, set=changes, unset=list(to_unset))
     log("plan resource", f"Plan:{plan_id} is updated.")
     _print_plan(changed["changePlanResources"])
 
@@ -128,10 +129,10 @@ def resource(obj: Any, to_set: tuple[str, ...], to_unset: tuple[str, ...], plan_
 @click.option("--remove", multiple=True, metavar="KEY=VALUE")
 @click.option("--remove-key", multiple=True, metavar="KEY")
 @click.argument("plan_id")
-@click.pass_obj
-def annotate(obj: Any, add: tuple[str, ...], remove: tuple[str, ...], remove_key: tuple[str, ...], plan_id: str) -> None:
+@pass_cli
+def annotate(cli: CliContext, add: tuple[str, ...], remove: tuple[str, ...], remove_key: tuple[str, ...], plan_id: str) -> None:
     """Change annotations: remove keys, then exact annotations, then add."""
-    changed = obj.client.graphql(
+    changed = cli.client.graphql(
         "AnnotatePlan", planId=plan_id, add=list(add), remove=list(remove), removeKey=list(remove_key)
     )
     _print_plan(changed["annotatePlan"])
@@ -141,20 +142,20 @@ def annotate(obj: Any, add: tuple[str, ...], remove: tuple[str, ...], remove_key
 @click.option("--set", "name", metavar="NAME", help="Service account for the plan's Runs.")
 @click.option("--unset", is_flag=True, help="Remove the service account.")
 @click.argument("plan_id")
-@click.pass_obj
-def serviceaccount(obj: Any, name: str | None, unset: bool, plan_id: str) -> None:
+@pass_cli
+def serviceaccount(cli: CliContext, name: str | None, unset: bool, plan_id: str) -> None:
     """Set (--set NAME) or remove (--unset) the service account of the plan's Runs."""
     if (name is None) == (not unset):
         raise click.UsageError("give exactly one of --set NAME and --unset")
-    changed = obj.client.graphql("SetPlanServiceAccount", planId=plan_id, serviceAccount=name)
+    changed = cli.client.graphql("SetPlanServiceAccount", planId=plan_id, serviceAccount=name)
     _print_plan(changed["setPlanServiceAccount"])
 
 
 @plan.command()
 @graphs.graph_options
 @click.argument("plan_id")
-@click.pass_obj
-def graph(obj: Any, upstream: bool, downstream: bool, numbers: str, max_nodes: int, fmt: str,
+@pass_cli
+def graph(cli: CliContext, upstream: bool, downstream: bool, numbers: str, max_nodes: int, fmt: str,
           output: str | None, plan_id: str) -> None:
     """Draw the Plans around a Plan as graphviz dot (or svg, png, json).
 
@@ -164,6 +165,6 @@ def graph(obj: Any, upstream: bool, downstream: bool, numbers: str, max_nodes: i
     variables = dict(planId=plan_id, upstream=upstream, downstream=downstream, depth=graphs.depth(numbers),
                      maxNodes=max_nodes)
     operation = "PlanGraphJson" if fmt == "json" else "PlanGraphDot"
-    answer = obj.client.graphql(operation, **variables)["planGraph"]
+    answer = cli.client.graphql(operation, **variables)["planGraph"]
     graphs.warn_if_truncated("plan graph", answer, max_nodes)
     graphs.emit("plan graph", fmt, output, answer.get("dot"), answer)

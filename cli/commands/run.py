@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from .. import flags
+from ..context import CliContext, pass_cli
 from ..errors import KnitCliError
 from ..output import emit_json, knitfab_shape, log
 
@@ -29,15 +30,15 @@ def run() -> None:
 @click.option("-s", "--status", "statuses", multiple=True, metavar="STATUS", help="waiting, running, done, failed, ...")
 @click.option("--since", metavar="YYYY-mm-dd[THH[:MM[:SS]]][TZ]", help="Updated at or after this time.")
 @click.option("--duration", metavar="DURATION", help="With --since: updated before since+duration.")
-@click.pass_obj
-def find(obj: Any, plan_ids: tuple[str, ...], in_ids: tuple[str, ...], out_ids: tuple[str, ...],
+@pass_cli
+def find(cli: CliContext, plan_ids: tuple[str, ...], in_ids: tuple[str, ...], out_ids: tuple[str, ...],
          statuses: tuple[str, ...], since: str | None, duration: str | None) -> None:
     """List Runs as a JSON array. Repeating a flag means "any of"; different flags mean "all of"."""
     if duration is not None and since is None:
         raise click.UsageError("since and duration must be specified together")
-    found = obj.client.graphql(
+    found = cli.client.graphql(
         "FindRuns", planIds=list(plan_ids), inKnitIds=list(in_ids), outKnitIds=list(out_ids),
-        statuses=list(statuses), since=flags.since(since) if since else None, duration=duration,
+        statuses=flags.statuses(statuses), since=flags.since(since) if since else None, duration=duration,
     )["findRuns"]
     _print_run(found)
 
@@ -46,16 +47,16 @@ def find(obj: Any, plan_ids: tuple[str, ...], in_ids: tuple[str, ...], out_ids: 
 @click.option("--log", "show_log", is_flag=True, help="Print the Run's log (stdout and stderr) instead.")
 @click.option("-f", "--follow", is_flag=True, help="With --log: keep printing while the Run runs.")
 @click.argument("run_id")
-@click.pass_obj
-def show(obj: Any, show_log: bool, follow: bool, run_id: str) -> None:
+@pass_cli
+def show(cli: CliContext, show_log: bool, follow: bool, run_id: str) -> None:
     """Print one Run as JSON, or its log with --log."""
     if follow and not show_log:
         raise click.UsageError("--follow goes with --log")
     if not show_log:
-        _print_run(obj.client.graphql("ShowRun", runId=run_id)["run"])
+        _print_run(cli.client.graphql("ShowRun", runId=run_id)["run"])
         return
     out = sys.stdout.buffer
-    with obj.client.run_log(run_id, follow) as chunks:
+    with cli.client.run_log(run_id, follow) as chunks:
         for chunk in chunks:
             out.write(chunk)
             out.flush()
@@ -64,40 +65,40 @@ def show(obj: Any, show_log: bool, follow: bool, run_id: str) -> None:
 @run.command()
 @click.option("--fail", is_flag=True, help="Abort: the Run fails (exit 253) instead of completing.")
 @click.argument("run_id")
-@click.pass_obj
-def stop(obj: Any, fail: bool, run_id: str) -> None:
+@pass_cli
+def stop(cli: CliContext, fail: bool, run_id: str) -> None:
     """Stop a running Run: its outputs so far count as done; with --fail, it fails instead."""
-    obj.client.graphql("StopRun", runId=run_id, fail=fail)
+    cli.client.graphql("StopRun", runId=run_id, fail=fail)
     log("run stop", f"Run Id: {run_id} is {'aborting' if fail else 'stopping'}.")
 
 
 @run.command()
 @click.argument("run_id")
-@click.pass_obj
-def retry(obj: Any, run_id: str) -> None:
+@pass_cli
+def retry(cli: CliContext, run_id: str) -> None:
     """Run a done or failed Run again (new outputs, same runId); its downstream Runs must be removed first."""
-    obj.client.graphql("RetryRun", runId=run_id)
+    cli.client.graphql("RetryRun", runId=run_id)
     log("run retry", f"requested to retry Run: {run_id}")
 
 
 @run.command("rm")
 @click.argument("run_id")
-@click.pass_obj
-def remove(obj: Any, run_id: str) -> None:
+@pass_cli
+def remove(cli: CliContext, run_id: str) -> None:
     """Delete a stopped Run's outputs; the Run stays as a tombstone so it never reruns."""
-    obj.client.graphql("DeleteRun", runId=run_id)
+    cli.client.graphql("DeleteRun", runId=run_id)
     log("run rm", f"deleted Run Id:{run_id}")
 
 
 @run.command()
 @click.option("--timeout", type=float, default=None, metavar="SECONDS", help="Give up after this long (exit 1).")
 @click.argument("run_id")
-@click.pass_obj
-def wait(obj: Any, timeout: float | None, run_id: str) -> None:
+@pass_cli
+def wait(cli: CliContext, timeout: float | None, run_id: str) -> None:
     """Wait until the Run is done or failed, then print it. Exit 0 if done, 1 otherwise."""
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
-        current = obj.client.graphql("ShowRun", runId=run_id)["run"]
+        current = cli.client.graphql("ShowRun", runId=run_id)["run"]
         if current["status"] in ("done", "failed", "invalidated"):
             break
         if deadline is not None and time.monotonic() > deadline:

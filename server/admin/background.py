@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from typing import Any
+
 import httpx
 
 from knitgraph.graph_schema.errors import UnavailableError
@@ -24,15 +26,23 @@ class BackgroundServer:
         self.pid_file = settings.home / "server.pid"
         self.log_file = settings.home / "server.log"
         self.profile_file = settings.home / "knitprofile"
+        self.health_ok = False
 
     def pid(self) -> int | None:
         return live_pid(self.pid_file, b"knitgraph", b"serve")
 
     def healthy(self) -> bool:
+        return self.health() is not None and self.health_ok
+
+    def health(self) -> dict[str, Any] | None:
+        """What the API's /healthz says (Neo4j's state, failing loops); None if it does not answer."""
         try:
-            return httpx.get(f"{self.settings.api_root}/healthz", timeout=2.0).status_code == 200
-        except httpx.HTTPError:
-            return False
+            response = httpx.get(f"{self.settings.api_root}/healthz", timeout=10.0)
+            body = response.json()
+        except (httpx.HTTPError, ValueError):
+            return None
+        self.health_ok = response.status_code == 200
+        return body if isinstance(body, dict) else None
 
     def start(self, timeout: float = 90.0) -> int:
         """Run ``knitgraph serve`` detached, wait for /healthz, and write the CLI's knitprofile."""

@@ -82,15 +82,30 @@ def down(settings: Settings) -> None:
 @main.command()
 @pass_settings
 def status(settings: Settings) -> None:
-    """Say what runs: the API server and the embedded Neo4j."""
-    server = BackgroundServer(settings)
-    click.echo(f"api server: {'up' if server.healthy() else 'down'} ({settings.api_root})")
-    if settings.embedded_neo4j:
-        neo4j = EmbeddedNeo4j(settings)
-        click.echo(f"neo4j: {'up' if neo4j.pid() else 'down'} ({neo4j.bolt_uri}, Browser {neo4j.browser_url})")
+    """Say what runs and whether it works: the API server, Neo4j, the background loops.
+
+    Exits 1 unless the API server answers and reaches Neo4j.
+    """
+    health = BackgroundServer(settings).health()
+    click.echo(f"api server: {'up' if health is not None else 'down'} ({settings.api_root})")
+    where = f"{EmbeddedNeo4j(settings).bolt_uri}, Browser {EmbeddedNeo4j(settings).browser_url}" \
+        if settings.embedded_neo4j else f"external {settings.neo4j_uri}"
+    neo4j_up = health is not None and health.get("status") == "ok"
+    if health is None:
+        running = settings.embedded_neo4j and EmbeddedNeo4j(settings).pid() is not None
+        click.echo(f"neo4j: {'running' if running else 'unknown'} ({where})")
+    elif neo4j_up:
+        click.echo(f"neo4j: up ({where})")
     else:
-        click.echo(f"neo4j: external ({settings.neo4j_uri})")
+        message = health.get("message") or {}
+        click.echo(f"neo4j: DOWN: {message.get('reason', 'no answer')} ({where})")
+        if message.get("advice"):
+            click.echo(f"  advice: {message['advice']}")
+    for name, error in ((health or {}).get("failingLoops") or {}).items():
+        click.echo(f"loop {name}: failing ({error})")
     click.echo(f"home: {settings.home}")
+    if not neo4j_up:
+        sys.exit(1)
 
 
 @main.command()

@@ -1,4 +1,4 @@
-"""What every resolver gets: the graph, the content store and the settings."""
+"""What every resolver gets: the server's services (and nothing that runs in the background)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,12 @@ from dataclasses import dataclass
 
 import strawberry
 
-from knitgraph.graph_schema.driver import Graph
-from knitgraph.server.content_store import ContentStore
-from knitgraph.server.run_manager import RunManager
-from knitgraph.server.settings import Settings
+from knitgraph.server.services import Services
 
 
 @dataclass
 class Context:
-    graph: Graph
-    store: ContentStore
-    settings: Settings
-    runs: RunManager
+    services: Services
 
 
 Info = strawberry.Info[Context, None]

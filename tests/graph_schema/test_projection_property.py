@@ -3,7 +3,7 @@
 Hypothesis draws a few Data (tags from a 2-key x 2-value vocabulary, so tags collide), a few plans
 (1-2 inputs with vocabulary tags, sometimes pinned by ``knit#id`` to one of the Data; one untagged
 output, so no plan feeds another) and an interleaving of pushes, plan registrations and tag changes.
-The events go through the real graph_schema calls and ``projector.project`` on a real Neo4j.
+The events go through the real graph_schema calls (each projects in its own transaction) on a real Neo4j.
 
 The oracle: a Data matches an input iff its user tags include the input's tags and its knitId is
 the input's pin, if any; a plan's combinations are the cartesian product, over its inputs, of the
@@ -32,7 +32,6 @@ from knitgraph.graph_schema.runs import find_runs
 from knitgraph.graph_schema.tags import Tag
 from knitgraph.graph_schema.timefmt import now_ms
 from knitgraph.server.embedded_neo4j import connection
-from knitgraph.server.projector import project
 from knitgraph.server.settings import Settings
 
 VOCABULARY: tuple[str, ...] = ("k0:v0", "k0:v1", "k1:v0", "k1:v1")
@@ -166,20 +165,21 @@ async def play(settings: Settings, world: World, specs: list[PlanSpec], knit_ids
         await wipe(graph)
         for event in world.events:
             if event.kind == "push":
-                touched = await create_uploaded_data(
+                await create_uploaded_data(
                     graph, knit_id=knit_ids[event.target], run_id=str(uuid.uuid4()),
                     tags=[Tag.parse(t) for t in world.data[event.target]], digest="sha256:0", now=now_ms(),
+                    creation=uuid.uuid4().hex,
                 )
             elif event.kind == "plan":
-                await register_plan(graph, specs[event.target], plan_id=plan_ids[event.target], now=now_ms())
-                touched = [plan_ids[event.target]]
+                await register_plan(graph, specs[event.target], plan_id=plan_ids[event.target], now=now_ms(),
+                                    creation=uuid.uuid4().hex)
             else:
                 change = [Tag.parse(str(event.tag))]
-                touched = await update_data_tags(
+                await update_data_tags(
                     graph, knit_ids[event.target], add=change if event.kind == "add" else [],
                     remove=change if event.kind == "remove" else [], remove_keys=[], now=now_ms(),
+                    creation=uuid.uuid4().hex,
                 )
-            await project(graph, touched)
         runs: dict[int, list[Combination]] = {}
         statuses: set[str] = set()
         for j, plan_id in enumerate(plan_ids):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -11,14 +12,16 @@ import pytest
 import yaml
 from starlette.testclient import TestClient
 
+from knitgraph.graph_schema.data import create_uploaded_data
 from knitgraph.graph_schema.driver import Graph
 from knitgraph.graph_schema.plan_spec import PlanSpec
 from knitgraph.graph_schema.plans import register_plan
 from knitgraph.graph_schema.projection import find_plans_to_project
+from knitgraph.graph_schema.tags import Tag
 from knitgraph.graph_schema.timefmt import now_ms
 from knitgraph.server.app import create_app
 from knitgraph.server.embedded_neo4j import connection
-from knitgraph.server.projector import catch_up, project
+from knitgraph.server.loops.projection import catch_up
 from knitgraph.server.settings import Settings
 
 from ..conftest import Knit, run_on_graph
@@ -220,14 +223,14 @@ def test_pseudo_plans_cannot_be_deactivated(knit: Knit) -> None:
     assert "not found" in knit("plan", "active", "no", uploaded["planId"], expect=1).stderr
 
 
-def test_two_projectors_racing_create_each_run_once(knit: Knit, tmp_path: Path, clean_graph: Settings) -> None:
+def test_concurrent_pushes_and_catch_ups_create_each_run_once(
+    knit: Knit, tmp_path: Path, clean_graph: Settings
+) -> None:
     for _ in range(4):
         push(knit, tmp_path, "t:a")
-    for _ in range(4):
-        push(knit, tmp_path, "t:b")
     spec = PlanSpec.build(image="race:v1", inputs=[("/in/1", ["t:a"]), ("/in/2", ["t:b"])])
-    run_on_graph(clean_graph, lambda graph: register_plan(graph, spec, plan_id="race-plan", now=now_ms()))
-    assert run_on_graph(clean_graph, find_plans_to_project) == ["race-plan"]
+    run_on_graph(clean_graph, lambda graph: register_plan(
+        graph, spec, plan_id="race-plan", now=now_ms(), creation=uuid.uuid4().hex))
 
     async def race() -> list[str]:
         uri, user, password = connection(clean_graph)
@@ -235,8 +238,11 @@ def test_two_projectors_racing_create_each_run_once(knit: Knit, tmp_path: Path, 
         created: list[list[str]] = [[], []]
 
         async def one(index: int) -> None:
-            for _ in range(3):
-                created[index] += await project(graphs[index], ["race-plan"])
+            for _ in range(2):
+                created[index] += await create_uploaded_data(
+                    graphs[index], knit_id=str(uuid.uuid4()), run_id=str(uuid.uuid4()), tags=[Tag.parse("t:b")],
+                    digest="sha256:0", now=now_ms(), creation=uuid.uuid4().hex)
+                await catch_up(graphs[index])
 
         try:
             async with anyio.create_task_group() as tasks:
@@ -250,3 +256,4 @@ def test_two_projectors_racing_create_each_run_once(knit: Knit, tmp_path: Path, 
     created = anyio.run(race)
     assert len(created) == len(set(created)) == 16
     assert len(runs(knit, "race-plan")) == 16
+    assert run_on_graph(clean_graph, find_plans_to_project) == []

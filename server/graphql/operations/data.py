@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from enum import Enum
 
-import anyio.to_thread
 import strawberry
 
-from knitgraph.graph_schema import data as data_graph
-from knitgraph.graph_schema.errors import InvalidInputError
-from knitgraph.graph_schema.tags import Tag, parse_user_tags, reject_system_key
-from knitgraph.graph_schema.timefmt import now_ms, parse_duration_ms, parse_instant
-
-from ...projector import project
+from ...services import data as data_service
 from ..context import Info
 from ..types.data import Data
-
-MAX_MILLIS = 2**63 - 1
 
 
 @strawberry.enum(description="Filter on the knit#transient tag: any, only transient, only settled.")
@@ -27,22 +18,14 @@ class Transient(Enum):
     NO = "no"
 
 
-def window(since: str | None, duration: str | None) -> tuple[int | None, int | None]:
-    if since is None:
-        if duration is not None:
-            raise InvalidInputError(
-                "duration needs since", "give since and duration together, or since alone"
-            )
-        return None, None
-    start = parse_instant(since)
-    return start, start + parse_duration_ms(duration) if duration is not None else MAX_MILLIS
+_TRANSIENT = {Transient.BOTH: None, Transient.YES: True, Transient.NO: False}
 
 
 @strawberry.type
 class DataQuery:
     @strawberry.field(description="One Data by its knitId.")
     async def data(self, info: Info, knit_id: strawberry.ID) -> Data:
-        return Data.from_record(await data_graph.get_data(info.context.graph, str(knit_id)))
+        return Data.from_record(await data_service.get_data(info.context.services, str(knit_id)))
 
     @strawberry.field(
         description="Data carrying every given tag (system tags knit#id, knit#timestamp and "
@@ -57,11 +40,7 @@ class DataQuery:
         since: str | None = None,
         duration: str | None = None,
     ) -> list[Data]:
-        wanted = [Tag.parse(text) for text in tags or []]
-        start, end = window(since, duration)
-        found = await data_graph.find_data(info.context.graph, wanted, start, end)
-        if transient is not Transient.BOTH:
-            found = [d for d in found if (d.transient is not None) == (transient is Transient.YES)]
+        found = await data_service.find_data(info.context.services, tags or [], _TRANSIENT[transient], since, duration)
         return [Data.from_record(d) for d in found]
 
 
@@ -74,17 +53,7 @@ class DataMutation:
     async def push_data(
         self, info: Info, upload_id: strawberry.ID, digest: str, tags: list[str] | None = None
     ) -> Data:
-        user_tags = parse_user_tags(tags or [])
-        knit_id, run_id = str(uuid.uuid4()), str(uuid.uuid4())
-        store, graph = info.context.store, info.context.graph
-        staged = await anyio.to_thread.run_sync(store.commit, str(upload_id), knit_id, digest)
-        # On failure the content stays, marked pending: the sweep keeps it if the write did land.
-        plans = await data_graph.create_uploaded_data(
-            graph, knit_id=knit_id, run_id=run_id, tags=user_tags, digest=staged.digest, now=now_ms()
-        )
-        store.confirm(knit_id)
-        await project(graph, plans)
-        return Data.from_record(await data_graph.get_data(graph, knit_id))
+        return Data.from_record(await data_service.push_data(info.context.services, str(upload_id), digest, tags or []))
 
     @strawberry.mutation(
         description="Change a Data's tags in one step: remove by key, then remove, then add."
@@ -97,17 +66,5 @@ class DataMutation:
         remove: list[str] | None = None,
         remove_key: list[str] | None = None,
     ) -> Data:
-        keys = [key.strip() for key in remove_key or []]
-        for key in keys:
-            reject_system_key(key)
-        graph = info.context.graph
-        plans = await data_graph.update_data_tags(
-            graph,
-            str(knit_id),
-            add=parse_user_tags(add or []),
-            remove=parse_user_tags(remove or []),
-            remove_keys=keys,
-            now=now_ms(),
-        )
-        await project(graph, plans)
-        return Data.from_record(await data_graph.get_data(graph, str(knit_id)))
+        changed = await data_service.tag_data(info.context.services, str(knit_id), add or [], remove or [], remove_key or [])
+        return Data.from_record(changed)

@@ -6,12 +6,10 @@ from typing import Annotated
 
 import strawberry
 
-from knitgraph.graph_schema import lineage as lineage_graph
-from knitgraph.graph_schema.records import RunStatus
-from knitgraph.graph_schema.runs import parse_statuses
-
+from ...services import lineage as lineage_service
 from ..context import Info
 from ..types.lineage import Lineage, PlanGraph
+from ..types.status import RunStatusValue, to_statuses
 
 DEPTH_HELP = "Steps to walk (default 3); null walks everything."
 BUDGET_HELP = "Most nodes to return, nearest first (default 10000); truncated says when it cut."
@@ -29,14 +27,12 @@ class LineageQuery:
         self, info: Info, knit_id: strawberry.ID, upstream: bool = False, downstream: bool = False,
         depth: Annotated[int | None, strawberry.argument(description=DEPTH_HELP)] = 3,
         max_nodes: Annotated[int, strawberry.argument(description=BUDGET_HELP)] = 10_000,
-        statuses: list[str] | None = None,
+        statuses: list[RunStatusValue] | None = None,
     ) -> Lineage:
-        wanted = [RunStatus(s) for s in parse_statuses(statuses)] if statuses is not None else None
-        found = await lineage_graph.get_lineage(
-            info.context.graph, str(knit_id), upstream=upstream, downstream=downstream, depth=depth,
-            max_nodes=max_nodes, statuses=wanted,
+        found, filtered = await lineage_service.get_lineage(
+            info.context.services, str(knit_id), upstream, downstream, depth, max_nodes, to_statuses(statuses)
         )
-        return Lineage(record=found, filtered=wanted is not None)
+        return Lineage(record=found, filtered=filtered)
 
     @strawberry.field(
         description="The Plans upstream and/or downstream of a Plan (neither given: both), linked where an "
@@ -47,8 +43,7 @@ class LineageQuery:
         depth: Annotated[int | None, strawberry.argument(description=DEPTH_HELP)] = 3,
         max_nodes: Annotated[int, strawberry.argument(description=BUDGET_HELP)] = 10_000,
     ) -> PlanGraph:
-        found = await lineage_graph.get_plan_graph(
-            info.context.graph, str(plan_id), upstream=upstream, downstream=downstream, depth=depth,
-            max_nodes=max_nodes,
+        found = await lineage_service.get_plan_graph(
+            info.context.services, str(plan_id), upstream, downstream, depth, max_nodes
         )
         return PlanGraph.from_record(found)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from importlib.metadata import version
-
 import strawberry
 
-from knitgraph.graph_schema.migrations import latest_id
-
+from ...services import system as system_service
 from ..context import Info
 
 
@@ -22,6 +19,5 @@ class ServerInfo:
 class SystemQuery:
     @strawberry.field(description="knitgraph's version, the Neo4j it uses and the schema version.")
     def server(self, info: Info) -> ServerInfo:
-        return ServerInfo(
-            version=version("knitgraph"), neo4j_uri=info.context.graph.uri, schema_version=latest_id()
-        )
+        facts = system_service.server_facts(info.context.services)
+        return ServerInfo(version=facts.version, neo4j_uri=facts.neo4j_uri, schema_version=facts.schema_version)

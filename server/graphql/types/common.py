@@ -7,6 +7,7 @@ import strawberry
 from knitgraph.graph_schema import records
 from knitgraph.graph_schema.tags import Tag
 from knitgraph.graph_schema.timefmt import format_ms
+from .status import RunStatusValue, to_value
 
 
 def tag_strings(tags: tuple[Tag, ...] | list[Tag]) -> list[str]:
@@ -43,7 +44,7 @@ class Exit:
 @strawberry.type(description="A Run as embedded in other objects.")
 class RunSummary:
     run_id: strawberry.ID
-    status: str
+    status: RunStatusValue
     updated_at: str
     exit: Exit | None
     plan: PlanSummary
@@ -52,7 +53,7 @@ class RunSummary:
     def from_record(cls, run: records.RunSummary) -> RunSummary:
         return cls(
             run_id=strawberry.ID(run.run_id),
-            status=run.status.value,
+            status=to_value(run.status),
             updated_at=format_ms(run.updated_at),
             exit=Exit(code=run.exit.code, message=run.exit.message) if run.exit else None,
             plan=PlanSummary.from_record(run.plan),

@@ -8,6 +8,7 @@ from knitgraph.graph_schema import records
 from knitgraph.graph_schema.timefmt import format_ms
 
 from .common import Exit, PlanSummary, tag_strings
+from .status import RunStatusValue, to_value
 
 
 @strawberry.type(description="A mountpoint of the Run and the Data assigned to it.")
@@ -31,7 +32,7 @@ def _assignment(assignment: records.Assignment) -> RunAssignment:
 @strawberry.type(description="One execution of a Plan with one Data per input.")
 class Run:
     run_id: strawberry.ID
-    status: str
+    status: RunStatusValue
     updated_at: str
     exit: Exit | None
     plan: PlanSummary
@@ -49,7 +50,7 @@ class Run:
         summary = run.summary
         return cls(
             run_id=strawberry.ID(summary.run_id),
-            status=summary.status.value,
+            status=to_value(summary.status),
             updated_at=format_ms(summary.updated_at),
             exit=Exit(code=summary.exit.code, message=summary.exit.message) if summary.exit else None,
             plan=PlanSummary.from_record(summary.plan),

@@ -3,88 +3,115 @@
 Each server process is one *owner*. It claims a waiting Run (waiting -> ready) under a lease,
 prepares the output folders, starts the task (ready -> starting -> running), and when the task
 ends moves the Run to completing (exit 0) or aborting (any other code), then finishes it (done or
-failed) and projects what the outputs feed. While tasks run it renews their leases and watches for
-users' stop requests. A Run whose lease ran out lost its worker (the server died): it is failed
-with exit 254, as Knitfab marks a lost worker, or finished if it was already finishing.
+failed), which starts what the outputs feed. While tasks run it renews their leases and watches
+for users' stop requests. A Run whose lease ran out lost its worker (the server died): it is
+failed with exit 254, as Knitfab marks a lost worker, or finished if it was already finishing.
+
+Claiming and lease renewal are loops under the supervisor; the tasks themselves live in the
+manager's own task group, so a Neo4j outage pauses the loops without touching running tasks, and
+an outcome that cannot be recorded during the outage is recorded as soon as Neo4j is back.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from typing import Awaitable, Callable, TypeVar
 
 import anyio
 import anyio.abc
 
-from knitgraph.archive import UnsafeArchiveError
+from knitgraph.executors import LOST_WORKER, Execution, Executor, Job, Mount
 from knitgraph.graph_schema import lifecycle, plans, runs
-from knitgraph.graph_schema.driver import Graph
-from knitgraph.graph_schema.errors import InvalidInputError, KnitError, NotFoundError, UnavailableError
-from knitgraph.graph_schema.lifecycle import S
+from knitgraph.graph_schema.errors import (
+    ConflictError,
+    InvalidInputError,
+    KnitError,
+    NotFoundError,
+    UnavailableError,
+)
 from knitgraph.graph_schema.records import RunStatus
 from knitgraph.graph_schema.timefmt import now_ms
 
-from .content_store import ContentStore
-from knitgraph.executors import LOST_WORKER, Execution, Executor, Job, Mount
+from ..services import Services
+from ..services.runs import finish_run
+from .supervisor import MAX_DELAY_SECONDS, Supervisor
 
 logger = logging.getLogger("knitgraph.server.runs")
 POLL_SECONDS = 0.2
 WATCH_SECONDS = 1.0
 RECOVER_SECONDS = 2.0
+S = RunStatus
+T = TypeVar("T")
+
+
+async def until_recorded(what: str, write: Callable[[], Awaitable[T]]) -> T:
+    """Retry a write while Neo4j is unavailable: the task's outcome is known and must not be lost."""
+    delay = 0.5
+    while True:
+        try:
+            return await write()
+        except UnavailableError as exc:
+            logger.warning("%s waits for Neo4j (%s); trying again in %.1f s", what, exc.reason, delay)
+        await anyio.sleep(delay)
+        delay = min(delay * 2, MAX_DELAY_SECONDS)
 
 
 class RunManager:
-    def __init__(
-        self, graph: Graph, store: ContentStore, executor: Executor, concurrency: int, lease_seconds: float
-    ) -> None:
-        self.graph = graph
-        self.lease_ms = int(lease_seconds * 1000)
-        self.store = store
+    def __init__(self, services: Services, executor: Executor, supervisor: Supervisor) -> None:
+        self.services = services
+        self.graph = services.graph
+        self.store = services.store
         self.executor = executor
-        self.concurrency = concurrency
+        self.supervisor = supervisor
+        self.lease_ms = int(services.settings.run_lease_seconds * 1000)
+        self.concurrency = services.settings.executor_concurrency
         self.owner = uuid.uuid4().hex
         self.executing: dict[str, Execution | None] = {}
         self._slot_freed = anyio.Event()
         self._recovered_at = 0.0
+        self._tasks: anyio.abc.TaskGroup | None = None
 
     def _lease(self) -> int:
         return now_ms() + self.lease_ms
 
-    async def run_forever(self) -> None:
+    async def serve(self) -> None:
+        """Run the claim and lease loops (supervised) and every task they start, until cancelled."""
         async with anyio.create_task_group() as tasks:
-            tasks.start_soon(self._watch_forever)
-            while True:
-                claimed = None
-                if len(self.executing) < self.concurrency:
-                    try:
-                        if anyio.current_time() - self._recovered_at > RECOVER_SECONDS:
-                            self._recovered_at = anyio.current_time()
-                            await self.recover(tasks)
-                        claimed = await lifecycle.claim_waiting_run(
-                            self.graph, owner=self.owner, executor=self.executor.name, now=now_ms(),
-                            lease_until=self._lease())
-                    except KnitError as exc:
-                        logger.warning("could not claim a run: %s", exc)
-                if claimed is None:
-                    with anyio.move_on_after(POLL_SECONDS):
-                        await self._slot_freed.wait()  # a finished task frees a slot at once
-                    self._slot_freed = anyio.Event()
-                    continue
-                self.executing[claimed.run_id] = None
-                tasks.start_soon(self._execute, claimed.run_id)
+            self._tasks = tasks
+            tasks.start_soon(self.supervisor.supervise, "run claims", self._claim_forever)
+            tasks.start_soon(self.supervisor.supervise, "run leases", self._watch_forever)
+
+    async def _claim_forever(self) -> None:
+        assert self._tasks is not None
+        while True:
+            claimed = None
+            if len(self.executing) < self.concurrency:
+                if anyio.current_time() - self._recovered_at > RECOVER_SECONDS:
+                    await self.recover()
+                    self._recovered_at = anyio.current_time()
+                claimed = await lifecycle.claim_waiting_run(
+                    self.graph, owner=self.owner, executor=self.executor.name, now=now_ms(),
+                    lease_until=self._lease())
+                self.supervisor.recovered("run claims")
+            if claimed is None:
+                with anyio.move_on_after(POLL_SECONDS):
+                    await self._slot_freed.wait()  # a finished task frees a slot at once
+                self._slot_freed = anyio.Event()
+                continue
+            self.executing[claimed.run_id] = None
+            self._tasks.start_soon(self._execute, claimed.run_id)
 
     async def _watch_forever(self) -> None:
         """Renew leases, and stop tasks whose Run a user stopped (possibly on another server)."""
         while True:
             await anyio.sleep(min(WATCH_SECONDS, self.lease_ms / 3000))
             if not self.executing:
+                self.supervisor.recovered("run leases")  # nothing to renew is nothing failing
                 continue
-            try:
-                statuses = await lifecycle.extend_leases(
-                    self.graph, list(self.executing), owner=self.owner, lease_until=self._lease())
-            except KnitError as exc:
-                logger.warning("could not renew leases: %s", exc)
-                continue
+            statuses = await lifecycle.extend_leases(
+                self.graph, list(self.executing), owner=self.owner, lease_until=self._lease())
+            self.supervisor.recovered("run leases")
             for run_id, status in statuses.items():
                 execution = self.executing.get(run_id)
                 if execution is not None and status in (S.COMPLETING, S.ABORTING):
@@ -117,7 +144,7 @@ class RunManager:
         except Exception:  # noqa: BLE001 - a loop edge: log, and let recovery fail the run
             logger.exception("run %s: unexpected error", run_id)
         try:
-            await self.finish(run_id)
+            await until_recorded(f"run {run_id}'s finish", lambda: finish_run(self.services, run_id))
         except KnitError as exc:
             logger.warning("run %s could not be finished now (%s); recovery will", run_id, exc)
         finally:
@@ -133,24 +160,33 @@ class RunManager:
         if execution is not None:
             await execution.stop()
         try:
-            await lifecycle.change_status(self.graph, run_id, S.ABORTING, now=now_ms(),
-                                          exit_code=LOST_WORKER.code, exit_message="the server shut down while it ran")
+            await lifecycle.change_status(self.graph, run_id, S.ABORTING, now=now_ms(), exit_code=LOST_WORKER.code,
+                                          exit_message="the server shut down while it ran")
         except KnitError:
-            pass  # already completing or aborting: finishing below records that
-        await self.finish(run_id)
+            pass  # already completing or aborting, or Neo4j is away: recovery finishes it
+        try:
+            await finish_run(self.services, run_id)
+        except KnitError:
+            pass  # recovery at the next start finishes it
 
     async def _run_task(self, run_id: str) -> None:
         try:
             job = await self._load_job(run_id)
             await lifecycle.change_status(self.graph, run_id, S.STARTING, now=now_ms(), expected=(S.READY,))
             execution = await self.executor.start(job)
-        except (NotFoundError, UnavailableError, InvalidInputError) as exc:
-            await lifecycle.change_status(self.graph, run_id, S.ABORTING, now=now_ms(),
-                                          exit_code=255, exit_message=exc.reason)
+        except (NotFoundError, InvalidInputError) as exc:
+            await self._fail_to_start(run_id, exc)
+            return
+        except UnavailableError as exc:
+            await until_recorded(f"run {run_id}'s start failure", lambda: self._fail_to_start(run_id, exc))
             return
         self.executing[run_id] = execution
-        await lifecycle.change_status(self.graph, run_id, S.RUNNING, now=now_ms(), expected=(S.STARTING,))
+        await until_recorded(f"run {run_id}'s start", lambda: lifecycle.change_status(
+            self.graph, run_id, S.RUNNING, now=now_ms(), expected=(S.STARTING,)))
         await self._await_exit(run_id, execution)
+
+    async def _fail_to_start(self, run_id: str, exc: KnitError) -> None:
+        await lifecycle.change_status(self.graph, run_id, S.ABORTING, now=now_ms(), exit_code=255, exit_message=exc.reason)
 
     async def _await_exit(self, run_id: str, execution: Execution) -> None:
         status = await execution.wait()
@@ -159,58 +195,44 @@ class RunManager:
         code = status.code
         target = S.COMPLETING if code == 0 else S.ABORTING
         message = status.message or ("" if code == 0 else f"exit status {code}")
-        try:
-            await lifecycle.change_status(self.graph, run_id, target, now=now_ms(), expected=(S.RUNNING,),
-                                          exit_code=code, exit_message=message)
-        except KnitError:
-            pass  # a user stopped it meanwhile: their completing/aborting and exit stand
+
+        async def record() -> None:
+            try:
+                await lifecycle.change_status(self.graph, run_id, target, now=now_ms(), expected=(S.RUNNING,),
+                                              exit_code=code, exit_message=message)
+            except (ConflictError, NotFoundError):
+                pass  # a user stopped it meanwhile: their completing/aborting and exit stand
+
+        await until_recorded(f"run {run_id}'s exit", record)
         # Only now: a task removed before its outcome is recorded would look lost after a crash.
         await execution.cleanup()
-
-    async def finish(self, run_id: str) -> None:
-        """Record the outputs' digests and finish the Run; project what its outputs feed."""
-        run = await runs.get_run(self.graph, run_id)
-        digests: dict[str, str] = {}
-        for output in [*run.outputs, *([run.log] if run.log else [])]:
-            try:
-                digests[output.knit_id] = await anyio.to_thread.run_sync(self.store.digest, output.knit_id)
-            except UnsafeArchiveError as exc:
-                # Recorded without a digest, such an output cannot be pulled; the log says why.
-                logger.warning("run %s: output knit#id:%s is unsafe: %s", run_id, output.knit_id, exc.reason)
-        await lifecycle.finish_run(self.graph, run_id, now=now_ms(), digests=digests, creation=uuid.uuid4().hex)
 
     async def _resume(self, run_id: str, execution: Execution) -> None:
         try:
             await self._await_exit(run_id, execution)
-            await self.finish(run_id)
+            await until_recorded(f"run {run_id}'s finish", lambda: finish_run(self.services, run_id))
         except KnitError as exc:
             logger.warning("run %s: %s", run_id, exc)
         finally:
             self.executing.pop(run_id, None)
 
-    async def recover(self, tasks: anyio.abc.TaskGroup | None = None) -> None:
+    async def recover(self) -> None:
         """Re-attach to tasks of lost Runs that still exist (containers); fail the others as lost
         (exit 254); finish those left finishing."""
         for run_id, status in await lifecycle.find_lost_runs(self.graph, now=now_ms()):
             if run_id in self.executing:
                 continue
-            if status is S.RUNNING and tasks is not None:
+            if status is S.RUNNING and self._tasks is not None:
                 execution = await self.executor.reattach(await self._load_job(run_id))
                 if execution is not None:
                     await lifecycle.change_status(self.graph, run_id, S.RUNNING, now=now_ms(), expected=(S.RUNNING,),
                                                   owner=self.owner, lease_until=self._lease())
                     logger.warning("run %s lost its server; re-attached to its task", run_id)
                     self.executing[run_id] = execution
-                    tasks.start_soon(self._resume, run_id, execution)
+                    self._tasks.start_soon(self._resume, run_id, execution)
                     continue
             if status in lifecycle.EXECUTING:
-                code, message = LOST_WORKER.code, LOST_WORKER.message
-                await lifecycle.change_status(self.graph, run_id, S.ABORTING, now=now_ms(),
-                                              expected=(status,), exit_code=code, exit_message=message)
+                await lifecycle.change_status(self.graph, run_id, S.ABORTING, now=now_ms(), expected=(status,),
+                                              exit_code=LOST_WORKER.code, exit_message=LOST_WORKER.message)
             logger.warning("run %s lost its worker while %s; finishing it", run_id, status.value)
-            await self.finish(run_id)
-
-    async def finish_unstarted(self, run_id: str, previous: RunStatus) -> None:
-        """A Run aborted before any worker took it has nothing to wait for: finish it now."""
-        if previous in (S.DEACTIVATED, S.WAITING):
-            await self.finish(run_id)
+            await finish_run(self.services, run_id)

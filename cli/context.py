@@ -1,0 +1,36 @@
+"""What every ``knit`` command gets: the chosen profile, the client for it, the knitenv defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import click
+import httpx
+
+from .client import TIMEOUT, KnitClient
+from .profiles import KnitEnv, resolve_api_root
+
+
+@dataclass
+class CliContext:
+    """What every command gets: the chosen profile, the client for it, and the knitenv defaults."""
+
+    profile: str | None = None
+    profile_store: str | None = None
+    env: str | None = None
+    _client: KnitClient | None = field(default=None, repr=False)
+
+    @property
+    def client(self) -> KnitClient:
+        if self._client is None:
+            api_root = resolve_api_root(self.profile, self.profile_store)
+            self._client = KnitClient(httpx.Client(base_url=api_root, timeout=TIMEOUT))
+        return self._client
+
+    @property
+    def knitenv(self) -> KnitEnv:
+        return KnitEnv.load(self.env)
+
+
+pass_cli = click.make_pass_decorator(CliContext)
+"""Hands a command the root group's :class:`CliContext`, typed."""

@@ -1,0 +1,84 @@
+"""Data: find, show, push (an upload made a Data), tag, and their content."""
+
+from __future__ import annotations
+
+import uuid
+from typing import AsyncIterator, Iterator
+
+import anyio.to_thread
+
+from knitgraph.archive import UnsafeArchiveError
+from knitgraph.graph_schema import data as data_graph
+from knitgraph.graph_schema.errors import ConflictError, InvalidInputError, data_not_found
+from knitgraph.graph_schema.records import DataRecord, RunStatus
+from knitgraph.graph_schema.tags import Tag, parse_user_tags, reject_system_key
+from knitgraph.graph_schema.timefmt import now_ms
+
+from ..content_store import StagedUpload
+from .state import Services
+from .time_window import time_window
+
+
+async def get_data(services: Services, knit_id: str) -> DataRecord:
+    return await data_graph.get_data(services.graph, knit_id)
+
+
+async def find_data(
+    services: Services, tags: list[str], transient: bool | None, since: str | None, duration: str | None
+) -> list[DataRecord]:
+    """Data carrying every tag, in the time window; ``transient`` None means either."""
+    start, end = time_window(since, duration)
+    found = await data_graph.find_data(services.graph, [Tag.parse(text) for text in tags], start, end)
+    if transient is None:
+        return found
+    return [d for d in found if (d.transient is not None) == transient]
+
+
+async def receive_upload(services: Services, chunks: AsyncIterator[bytes]) -> StagedUpload:
+    """Stage an uploaded tar stream, verified; it becomes a Data only by :func:`push_data`."""
+    try:
+        return await services.store.receive(chunks)
+    except UnsafeArchiveError as exc:
+        raise InvalidInputError(exc.reason, exc.advice) from exc
+
+
+async def push_data(services: Services, upload_id: str, digest: str, tags: list[str]) -> DataRecord:
+    """Turn a staged upload into a Data with these tags; the Runs it starts exist on return."""
+    user_tags = parse_user_tags(tags)
+    knit_id, run_id = str(uuid.uuid4()), str(uuid.uuid4())
+    staged = await anyio.to_thread.run_sync(services.store.commit, upload_id, knit_id, digest)
+    # On failure the content stays, marked pending: the sweep keeps it if the write did land.
+    await data_graph.create_uploaded_data(
+        services.graph, knit_id=knit_id, run_id=run_id, tags=user_tags, digest=staged.digest, now=now_ms(),
+        creation=uuid.uuid4().hex,
+    )
+    services.store.confirm(knit_id)
+    return await data_graph.get_data(services.graph, knit_id)
+
+
+async def tag_data(
+    services: Services, knit_id: str, add: list[str], remove: list[str], remove_keys: list[str]
+) -> DataRecord:
+    """Remove by key, then remove, then add; the Runs the new tags start exist on return."""
+    keys = [key.strip() for key in remove_keys]
+    for key in keys:
+        reject_system_key(key)
+    await data_graph.update_data_tags(
+        services.graph, knit_id, add=parse_user_tags(add), remove=parse_user_tags(remove), remove_keys=keys,
+        now=now_ms(), creation=uuid.uuid4().hex,
+    )
+    return await data_graph.get_data(services.graph, knit_id)
+
+
+async def open_content(services: Services, knit_id: str) -> tuple[str, Iterator[bytes]]:
+    """A finished Data's digest and its content as a tar stream."""
+    state = await data_graph.find_content_state(services.graph, knit_id)
+    if state is None:
+        raise data_not_found(knit_id)
+    digest, status = state
+    if status not in (RunStatus.DONE, RunStatus.FAILED) or digest is None:
+        raise ConflictError(
+            f"data knit#id:{knit_id} is not complete yet (its Run is {status.value})",
+            "wait until the Run producing it has finished",
+        )
+    return digest, services.store.stream_tar(knit_id)

@@ -1,0 +1,115 @@
+"""Runs: show, find, stop, retry, delete, finish, and their logs."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+from typing import AsyncIterator
+
+import anyio
+import anyio.to_thread
+
+from knitgraph.archive import UnsafeArchiveError
+from knitgraph.graph_schema import lifecycle, run_actions
+from knitgraph.graph_schema import runs as run_graph
+from knitgraph.graph_schema.errors import NotFoundError, UnavailableError
+from knitgraph.graph_schema.records import RunRecord, RunStatus
+from knitgraph.graph_schema.timefmt import now_ms
+
+from .state import Services
+from .time_window import time_window
+
+logger = logging.getLogger("knitgraph.server.runs")
+LOG_POLL_SECONDS = 0.2
+_LOG_NOT_YET = (RunStatus.DEACTIVATED, RunStatus.WAITING, RunStatus.READY)
+_LOG_GROWING = (RunStatus.STARTING, RunStatus.RUNNING)
+
+
+async def get_run(services: Services, run_id: str) -> RunRecord:
+    return await run_graph.get_run(services.graph, run_id)
+
+
+async def find_runs(
+    services: Services, plan_ids: list[str], in_knit_ids: list[str], out_knit_ids: list[str],
+    statuses: list[str], since: str | None, duration: str | None,
+) -> list[RunRecord]:
+    start, end = time_window(since, duration)
+    return await run_graph.find_runs(
+        services.graph, plan_ids=plan_ids, in_knit_ids=in_knit_ids, out_knit_ids=out_knit_ids,
+        statuses=statuses, since=start, until=end,
+    )
+
+
+async def finish_run(services: Services, run_id: str) -> list[str]:
+    """Record a completing or aborting Run's outputs (their digests) and finish it, done or
+    failed; the Runs its outputs start exist on return (their ids are returned)."""
+    run = await run_graph.get_run(services.graph, run_id)
+    digests: dict[str, str] = {}
+    for output in [*run.outputs, *([run.log] if run.log else [])]:
+        try:
+            digests[output.knit_id] = await anyio.to_thread.run_sync(services.store.digest, output.knit_id)
+        except UnsafeArchiveError as exc:
+            # Recorded without a digest, such an output cannot be pulled; the log says why.
+            logger.warning("run %s: output knit#id:%s is unsafe: %s", run_id, output.knit_id, exc.reason)
+    return await lifecycle.finish_run(
+        services.graph, run_id, now=now_ms(), digests=digests, creation=uuid.uuid4().hex
+    )
+
+
+async def stop_run(services: Services, run_id: str, fail: bool) -> RunRecord:
+    """Stop a Run (completing, or aborting with ``fail``). A Run no worker took yet has nothing to
+    wait for and finishes at once; a running one is ended by its worker."""
+    previous = await run_actions.stop_run(services.graph, run_id, fail=fail, now=now_ms())
+    if fail and previous in (RunStatus.DEACTIVATED, RunStatus.WAITING):
+        await finish_run(services, run_id)
+    return await run_graph.get_run(services.graph, run_id)
+
+
+async def retry_run(services: Services, run_id: str) -> RunRecord:
+    for knit_id in await run_actions.retry_run(services.graph, run_id, now=now_ms()):
+        await anyio.to_thread.run_sync(services.store.discard, knit_id)
+    return await run_graph.get_run(services.graph, run_id)
+
+
+async def delete_run(services: Services, run_id: str) -> str:
+    for knit_id in await run_actions.delete_run(services.graph, run_id, now=now_ms()):
+        await anyio.to_thread.run_sync(services.store.discard, knit_id)
+    return run_id
+
+
+async def open_log(services: Services, run_id: str, follow: bool) -> AsyncIterator[bytes]:
+    """A Run's log as it is now, or (``follow``) as it is written until the Run ends."""
+    run = await run_graph.get_run(services.graph, run_id)
+    if run.log is None:
+        raise NotFoundError(f"run {run_id} records no log", "add `log:` with tags to its plan")
+    if run.summary.status in _LOG_NOT_YET and not follow:
+        raise UnavailableError("the run has not started: it has no log yet",
+                               "retry later, or add -f/--follow to wait for it and stream the log")
+    return _log_chunks(services, run_id, services.store.path(run.log.knit_id) / "log", follow)
+
+
+async def _log_chunks(services: Services, run_id: str, path: Path, follow: bool) -> AsyncIterator[bytes]:
+    offset = 0
+    while True:
+        data = await anyio.to_thread.run_sync(_read_from, path, offset)
+        offset += len(data)
+        if data:
+            yield data
+            continue
+        if not follow:
+            return
+        current = await run_graph.get_run(services.graph, run_id)
+        if current.summary.status not in (*_LOG_NOT_YET, *_LOG_GROWING):
+            yield await anyio.to_thread.run_sync(_read_from, path, offset)
+            return
+        await anyio.sleep(LOG_POLL_SECONDS)
+
+
+def _read_from(path: Path, offset: int) -> bytes:
+    try:
+        with open(path, "rb") as log:
+            log.seek(offset)
+            return log.read(1 << 20)
+    except FileNotFoundError:
+        return b""
