@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 APT_PACKAGES := openssl openjdk-17-jre-headless maven bubblewrap podman runc fuse-overlayfs uidmap busybox-static graphviz mmdebstrap debian-archive-keyring
 SYSTEM_COMMANDS := openssl java mvn bwrap podman runc busybox dot mmdebstrap
 
-.PHONY: install system-deps neo4j k8s-testbed test demo bench clean-demo
+.PHONY: install system-deps neo4j k8s-testbed lint test demo bench clean-demo
 
 install: system-deps $(VENV)/.installed
 
@@ -35,7 +35,15 @@ neo4j: install
 k8s-testbed:
 	@bash k8s/testbed/build.sh >/dev/null
 
-test: install neo4j k8s-testbed
+# mypy checks the installed package knitgraph.*; the source folders map onto it (pyproject's
+# package-dir), so a tree of links under .typecheck/ lets mypy resolve every module by its real name.
+LINKED := archive cli executors graph_schema k8s server
+lint: install
+	@mkdir -p .typecheck/knitgraph && for d in $(LINKED); do ln -sfn ../../$$d .typecheck/knitgraph/$$d; done
+	$(BIN)/ruff check .
+	cd .typecheck && ../$(BIN)/mypy --config-file ../pyproject.toml -p knitgraph
+
+test: install lint neo4j k8s-testbed
 	$(PYTHON) -m pytest
 
 demo: install

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import posixpath
 
 
 DIGEST_HEADER = "X-Knit-Content-Digest"
 """The HTTP header that carries a tree digest beside the tar stream it describes."""
+
+
+def link_leaves_tree(name: str, target: str) -> bool:
+    """Whether a symlink at ``name`` (relative to a tree's root) to ``target`` points outside the tree:
+    the rule both the writer and the reader enforce."""
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
+    return target.startswith("/") or resolved == ".." or resolved.startswith("../")
 
 
 class TreeDigest:

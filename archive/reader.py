@@ -7,9 +7,9 @@ import os
 import posixpath
 import tarfile
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import IO, BinaryIO, Callable
 
-from .digest import TreeDigest
+from .digest import TreeDigest, link_leaves_tree
 from .errors import UnsafeArchiveError
 
 CHUNK = 1 << 20
@@ -26,8 +26,7 @@ def _safe_name(name: str) -> str:
 
 
 def _check_link_target(name: str, target: str) -> None:
-    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
-    if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
+    if link_leaves_tree(name, target):
         raise UnsafeArchiveError(
             f"link '{name}' points outside the target directory (to '{target}')",
             "store links that stay inside the Data, or push with -L/--dereference",
@@ -45,7 +44,7 @@ def _inside(dest: Path, path: Path) -> None:
         )
 
 
-def _copy(source: BinaryIO, target: BinaryIO | None, progress: Callable[[int], None] | None) -> tuple[int, str]:
+def _copy(source: IO[bytes], target: BinaryIO | None, progress: Callable[[int], None] | None) -> tuple[int, str]:
     sha256 = hashlib.sha256()
     size = 0
     while chunk := source.read(CHUNK):

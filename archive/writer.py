@@ -9,7 +9,7 @@ import tarfile
 from pathlib import Path
 from typing import BinaryIO, Callable
 
-from .digest import TreeDigest
+from .digest import TreeDigest, link_leaves_tree
 from .errors import UnsafeArchiveError
 
 CHUNK = 1 << 20
@@ -43,8 +43,7 @@ def _entries(root: Path, dereference: bool) -> list[tuple[str, Path]]:
 
 def _check_symlink(root: Path, name: str, path: Path) -> str:
     target = os.readlink(path)
-    resolved = os.path.normpath(os.path.join(os.path.dirname(name), target))
-    if os.path.isabs(target) or resolved == ".." or resolved.startswith("../"):
+    if link_leaves_tree(name, target):
         raise UnsafeArchiveError(
             f"symlink {name} points outside {root} (to {target})",
             "push with -L/--dereference to store what it points to, or remove the link",
@@ -84,7 +83,7 @@ def write_tar(
                 member.size = info.st_size
                 with open(path, "rb") as file:
                     reader = _HashingReader(file, progress)
-                    tar.addfile(member, reader)  # type: ignore[arg-type]
+                    tar.addfile(member, reader)
                 digest.add_file(name, bool(info.st_mode & 0o100), info.st_size, reader.sha256.hexdigest())
             else:
                 raise UnsafeArchiveError(

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from knitgraph.graph_schema.quantities import quantity_value
+
 from .errors import KnitCliError
 from .profiles import KnitEnv
 
@@ -35,7 +37,6 @@ _INPUT = re.compile(r"(^|/)in(/|$)")
 _OUTPUT = re.compile(r"(^|/)out(/|$)")
 
 # Kubernetes quantity: a decimal number with an optional binary/decimal suffix or exponent.
-_QUANTITY = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$")
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def resources(env: KnitEnv) -> dict[str, str]:
     """knitenv resources over the defaults (cpu 1, memory 1Gi); cpu and memory come first."""
     merged = {**DEFAULT_RESOURCES, **env.resources}
     for kind, quantity in merged.items():
-        if not _QUANTITY.match(quantity.strip()):
+        if quantity_value(quantity) is None:
             raise KnitCliError(
                 f"resource '{kind}' in knitenv has an invalid quantity: '{quantity}'",
                 "write quantities in Kubernetes syntax, like 1, 500m, 1.5 or 2Gi",

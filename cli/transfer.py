@@ -90,7 +90,8 @@ def push_directory(client: KnitClient, source: Path, tags: list[str], dereferenc
             "push again; if the directory changes while it is pushed, wait until it is complete",
         )
     try:
-        return client.graphql("PushData", uploadId=receipt["uploadId"], digest=digest.hexdigest(), tags=tags)["pushData"]
+        pushed = client.graphql("PushData", uploadId=receipt["uploadId"], digest=digest.hexdigest(), tags=tags)
+        return dict(pushed["pushData"])
     except KeyboardInterrupt:
         raise TransferInterrupted(
             f"interrupted while the server was recording {source} as a Data; it may exist or not",

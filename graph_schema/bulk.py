@@ -152,7 +152,7 @@ class FinishedRunRow:
 
 async def _plan_mountpoints(tx: AsyncManagedTransaction, plan_id: str) -> dict[str, list[str]] | None:
     record = await (await tx.run(PLAN_MOUNTPOINTS, planId=plan_id)).single()
-    return dict(record.items()) if record else None
+    return dict(zip(record.keys(), record.values(), strict=True)) if record else None
 
 
 async def _create_runs(tx: AsyncManagedTransaction, plan_id: str, rows: list[dict[str, Any]], now: int) -> int:

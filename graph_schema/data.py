@@ -110,7 +110,7 @@ def _tag_maps(tags: list[Tag]) -> list[dict[str, str]]:
     return [{"key": tag.key, "value": tag.value} for tag in tags]
 
 
-async def _create_uploaded_data(tx: AsyncManagedTransaction, **params: Any) -> list[str]:
+async def _create_uploaded_data(tx: AsyncManagedTransaction, /, **params: Any) -> list[str]:
     record = await (await tx.run(CREATE_UPLOADED_DATA, **params)).single()
     if record is None:
         raise NotFoundError(
@@ -219,7 +219,7 @@ async def find_data(
     return await graph.read(read)
 
 
-async def _update_data_tags(tx: AsyncManagedTransaction, **params: Any) -> list[str] | None:
+async def _update_data_tags(tx: AsyncManagedTransaction, /, **params: Any) -> list[str] | None:
     record = await (await tx.run(UPDATE_DATA_TAGS, **params)).single()
     if record is None:
         return None

@@ -21,21 +21,20 @@ from .nominations import renominate_data
 from .projection import project_nominated
 from .records import RunStatus
 
-S = RunStatus
 ALLOWED: Final[dict[RunStatus, frozenset[RunStatus]]] = {
-    S.DEACTIVATED: frozenset({S.DEACTIVATED, S.WAITING, S.ABORTING}),
-    S.WAITING: frozenset({S.WAITING, S.DEACTIVATED, S.READY, S.ABORTING}),
-    S.READY: frozenset({S.READY, S.STARTING, S.RUNNING, S.COMPLETING, S.ABORTING}),
-    S.STARTING: frozenset({S.STARTING, S.RUNNING, S.COMPLETING, S.ABORTING}),
-    S.RUNNING: frozenset({S.RUNNING, S.COMPLETING, S.ABORTING}),
-    S.COMPLETING: frozenset({S.COMPLETING, S.DONE}),
-    S.ABORTING: frozenset({S.ABORTING, S.FAILED}),
-    S.DONE: frozenset(),
-    S.FAILED: frozenset(),
-    S.INVALIDATED: frozenset(),
+    RunStatus.DEACTIVATED: frozenset({RunStatus.DEACTIVATED, RunStatus.WAITING, RunStatus.ABORTING}),
+    RunStatus.WAITING: frozenset({RunStatus.WAITING, RunStatus.DEACTIVATED, RunStatus.READY, RunStatus.ABORTING}),
+    RunStatus.READY: frozenset({RunStatus.READY, RunStatus.STARTING, RunStatus.RUNNING, RunStatus.COMPLETING, RunStatus.ABORTING}),
+    RunStatus.STARTING: frozenset({RunStatus.STARTING, RunStatus.RUNNING, RunStatus.COMPLETING, RunStatus.ABORTING}),
+    RunStatus.RUNNING: frozenset({RunStatus.RUNNING, RunStatus.COMPLETING, RunStatus.ABORTING}),
+    RunStatus.COMPLETING: frozenset({RunStatus.COMPLETING, RunStatus.DONE}),
+    RunStatus.ABORTING: frozenset({RunStatus.ABORTING, RunStatus.FAILED}),
+    RunStatus.DONE: frozenset(),
+    RunStatus.FAILED: frozenset(),
+    RunStatus.INVALIDATED: frozenset(),
 }
-FINISHES: Final = {S.COMPLETING: S.DONE, S.ABORTING: S.FAILED}
-EXECUTING: Final = (S.READY, S.STARTING, S.RUNNING)
+FINISHES: Final = {RunStatus.COMPLETING: RunStatus.DONE, RunStatus.ABORTING: RunStatus.FAILED}
+EXECUTING: Final = (RunStatus.READY, RunStatus.STARTING, RunStatus.RUNNING)
 
 
 def check_transition(current: RunStatus, target: RunStatus) -> None:
@@ -113,9 +112,9 @@ async def _lock(tx: AsyncManagedTransaction, run_id: str, now: int) -> tuple[Run
 
 
 async def _set(tx: AsyncManagedTransaction, run_id: str, status: RunStatus, now: int, **fields: Any) -> None:
-    params = {"exitCode": None, "exitMessage": None, "owner": None, "leaseUntil": None, "release": False}
-    params.update(fields)
-    await (await tx.run(SET_STATUS, runId=run_id, status=status.value, now=now, **params)).consume()
+    params: dict[str, Any] = {"exitCode": None, "exitMessage": None, "owner": None, "leaseUntil": None,
+                              "release": False, **fields, "runId": run_id, "status": status.value, "now": now}
+    await (await tx.run(SET_STATUS, params)).consume()
 
 
 async def _change(tx: AsyncManagedTransaction, run_id: str, target: RunStatus, now: int,
@@ -137,7 +136,7 @@ async def change_status(
     """Move a Run to ``target`` (not done/failed: see :func:`finish_run`); returns the old status.
 
     Raises ``NotFoundError``, or ``ConflictError`` when the table (or ``expected``) forbids it."""
-    if target in (S.DONE, S.FAILED, S.INVALIDATED):
+    if target in (RunStatus.DONE, RunStatus.FAILED, RunStatus.INVALIDATED):
         raise ValueError(f"{target.value} is reached through finish_run or delete, not change_status")
     fields = {"exitCode": exit_code, "exitMessage": exit_message, "owner": owner, "leaseUntil": lease_until}
     return await graph.write(_change, run_id, target, now, expected, fields)
@@ -172,7 +171,7 @@ async def _finish(
         digests=[{"knitId": k, "digest": v} for k, v in digests.items()],
     )).single()
     outputs = list(record["outputs"]) if record else []
-    if target is S.DONE and outputs:
+    if target is RunStatus.DONE and outputs:
         return await project_nominated(tx, await renominate_data(tx, outputs), now, creation)
     return []
 

@@ -123,7 +123,7 @@ def lineage_query(upstream: bool, downstream: bool, depth: int | None) -> Litera
     if downstream:
         branches.append(_RUNS_WITHIN.format(arrow=_DOWNSTREAM.format(hops=hops), sign=""))
     body = "    UNION\n".join(branches)
-    return cast(LiteralString, _LINEAGE.format(branches=_indent(body)))
+    return _LINEAGE.format(branches=_indent(body))
 
 
 def plan_graph_query(upstream: bool, downstream: bool, depth: int | None) -> LiteralString:
@@ -133,7 +133,7 @@ def plan_graph_query(upstream: bool, downstream: bool, depth: int | None) -> Lit
         branches.append(_PLANS_WITHIN.format(arrow=f"<-[:FEEDS_PLAN*{hops}]-", sign="-"))
     if downstream:
         branches.append(_PLANS_WITHIN.format(arrow=f"-[:FEEDS_PLAN*{hops}]->", sign=""))
-    return cast(LiteralString, _PLAN_GRAPH.format(branches="".join(branches)))
+    return _PLAN_GRAPH.format(branches="".join(branches))
 
 
 def _indent(text: str) -> str:
@@ -167,10 +167,10 @@ def _lineage(start: str, row: dict[str, Any], max_nodes: int) -> Lineage:
     return Lineage(start=start, runs=tuple(kept), data=data, truncated=truncated)
 
 
-async def _single_row(tx: AsyncManagedTransaction, query: LiteralString, **params: Any) -> dict[str, Any] | None:
+async def _single_row(tx: AsyncManagedTransaction, /, query: LiteralString, **params: Any) -> dict[str, Any] | None:
     record = await (await tx.run(query, **params)).single()
     # Not record.data(): it re-walks every nested value, which costs more than the query itself.
-    return dict(record.items()) if record else None
+    return dict(zip(record.keys(), record.values(), strict=True)) if record else None
 
 
 def _check_budget(max_nodes: int) -> None:

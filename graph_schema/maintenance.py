@@ -48,7 +48,7 @@ async def count_nodes(graph: Graph) -> dict[str, int]:
 
 
 async def _explain(tx: AsyncManagedTransaction, query: LiteralString) -> None:
-    await (await tx.run("EXPLAIN " + query)).consume()  # type: ignore[operator]
+    await (await tx.run("EXPLAIN " + query)).consume()
 
 
 async def explain(graph: Graph, query: LiteralString) -> None:

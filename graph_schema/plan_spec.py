@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .errors import InvalidInputError
+from .images import split_image
 from .quantities import quantity_value
 from .tags import KEY_ID, KEY_TIMESTAMP, KEY_TRANSIENT, Tag, check_size, normalize
 from .timefmt import parse_instant
@@ -134,10 +135,8 @@ def _strip(path: str) -> str:
 def _image(image: str) -> str:
     """``[registry[:port]/]repository:tag``; the tag is after the last colon of the last segment."""
     image = image.strip()
-    if ":" in image.rsplit("/", 1)[-1]:
-        repository, tag = image.rsplit(":", 1)
-    else:
-        repository, tag = image, ""
+    repository, found_tag = split_image(image)
+    tag = found_tag or ""
     if not repository or not tag:
         raise invalid(f"nameless or versionless image({repository}:{tag})", "write the image as repository:tag")
     if not _REPOSITORY.match(repository) or not _IMAGE_TAG.match(tag):

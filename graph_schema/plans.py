@@ -18,6 +18,7 @@ from neo4j import AsyncManagedTransaction
 from .driver import Graph
 from .errors import ConflictError, InvalidInputError, NotFoundError, plan_not_found
 from .projection import project_nominated
+from .images import split_image
 from .nominations import nominate_for_plan
 from .plan_spec import ON_NODE_MODES, PlanSpec, check_quantity, parse_annotations
 from .records import Mountpoint, PlanInput, PlanLink, PlanOutput, PlanRecord, RunStatus
@@ -164,7 +165,7 @@ async def _register(tx: AsyncManagedTransaction, spec: PlanSpec, plan_id: str, n
     existing = await (await tx.run(FIND_EQUIVALENT_PLAN, hash=spec.hash())).single()
     if existing is not None:
         raise ConflictError("there are equivalent plan", "it is registered already; see its id", see=existing["planId"])
-    repository, _, image_tag = spec.image.rpartition(":")
+    repository, image_tag = split_image(spec.image)
     outputs = [{"path": o.path, "isLog": False, "tags": _tag_maps(o.tags)} for o in spec.outputs]
     if spec.log is not None:
         outputs.append({"path": "/log", "isLog": True, "tags": _tag_maps(spec.log)})
@@ -216,7 +217,7 @@ def _plan_record(row: dict[str, Any]) -> PlanRecord:
     log: PlanOutput | None = None
     for o in row["outputs"]:
         links = tuple(sorted((PlanLink(plan_summary(link["plan"]), input_mountpoint(link["input"]))
-                              for link in o["links"]), key=lambda l: (l.plan.plan_id, l.mountpoint.path)))
+                              for link in o["links"]), key=lambda l: (l.plan.plan_id, l.mountpoint.path if l.mountpoint else "/log")))
         built = PlanOutput(Mountpoint(o["path"], tag_list(o["tags"])), links)
         if o["isLog"]:
             log = built
@@ -259,12 +260,10 @@ async def find_plans(
     graph: Graph, *, active: bool | None, image: str | None, in_tags: list[Tag], out_tags: list[Tag]
 ) -> list[PlanRecord]:
     """Plans matching every condition (reference §3.7); tags nobody uses match nothing."""
-    repository, image_tag = None, None
+    repository: str | None = None
+    image_tag: str | None = None
     if image:
-        if ":" in image.rsplit("/", 1)[-1]:
-            repository, image_tag = image.rsplit(":", 1)
-        else:
-            repository = image
+        repository, image_tag = split_image(image)
         if not repository:
             raise InvalidInputError(f"image '{image}' has no repository", "write --image repository[:tag]")
     pins = {key: {t.value for t in in_tags if t.key == key} for key in (KEY_ID, KEY_TIMESTAMP)}
@@ -284,8 +283,8 @@ async def find_plans(
 
 async def _set_active(tx: AsyncManagedTransaction, plan_id: str, active: bool) -> bool:
     moves = (RunStatus.DEACTIVATED, RunStatus.WAITING) if active else (RunStatus.WAITING, RunStatus.DEACTIVATED)
-    record = await (await tx.run(SET_PLAN_ACTIVE, planId=plan_id, active=active,
-                                 **{"from": moves[0].value, "to": moves[1].value})).single()
+    params = {"planId": plan_id, "active": active, "from": moves[0].value, "to": moves[1].value}
+    record = await (await tx.run(SET_PLAN_ACTIVE, params)).single()
     return record is not None
 
 

@@ -14,7 +14,7 @@ from neo4j import AsyncManagedTransaction
 
 from .driver import Graph
 from .errors import ConflictError, NotFoundError, run_not_found
-from .lifecycle import S, check_transition
+from .lifecycle import check_transition
 from .projection import create_run_outputs
 from .records import RunStatus
 
@@ -76,7 +76,7 @@ def _in_use() -> ConflictError:
 
 async def _inspect(tx: AsyncManagedTransaction, run_id: str, now: int) -> _Inspection:
     record = await (await tx.run(INSPECT_RUN, runId=run_id, now=now)).single()
-    if record is None or record["status"] == S.INVALIDATED.value:
+    if record is None or record["status"] == RunStatus.INVALIDATED.value:
         raise run_not_found(run_id)
     return _Inspection(RunStatus(record["status"]), bool(record["pseudo"]), record["owner"],
                        bool(record["active"]), int(record["live"]), bool(record["hasInputs"]))
@@ -84,13 +84,13 @@ async def _inspect(tx: AsyncManagedTransaction, run_id: str, now: int) -> _Inspe
 
 async def _stop(tx: AsyncManagedTransaction, run_id: str, fail: bool, now: int) -> RunStatus:
     run = await _inspect(tx, run_id, now)
-    allowed = (S.DEACTIVATED, S.WAITING, S.READY, S.STARTING, S.RUNNING, S.ABORTING) if fail else (
-        S.READY, S.STARTING, S.RUNNING, S.COMPLETING)
+    allowed = (RunStatus.DEACTIVATED, RunStatus.WAITING, RunStatus.READY, RunStatus.STARTING, RunStatus.RUNNING, RunStatus.ABORTING) if fail else (
+        RunStatus.READY, RunStatus.STARTING, RunStatus.RUNNING, RunStatus.COMPLETING)
     if run.status not in allowed:
         advice = ("only runs that are not finished can be aborted" if fail else
                   "only ready, starting or running runs can be stopped; `knit run stop --fail` aborts waiting ones")
         raise ConflictError(f"prohibited operation: the run is {run.status.value}", advice)
-    target = S.ABORTING if fail else S.COMPLETING
+    target = RunStatus.ABORTING if fail else RunStatus.COMPLETING
     check_transition(run.status, target)
     if run.status is not target:
         code, message = (253, "aborted by user") if fail else (0, "stopped by user")
@@ -118,7 +118,7 @@ async def _retry(tx: AsyncManagedTransaction, run_id: str, now: int) -> list[str
         raise _in_use()
     if run.pseudo:
         raise ConflictError("prohibited operation", "Root run cannot be retried")
-    if run.status not in (S.DONE, S.FAILED):
+    if run.status not in (RunStatus.DONE, RunStatus.FAILED):
         raise ConflictError("the run have not finished yet", "Wait for the run to finish, or abort it")
     discarded = await _discard(tx, run_id)
     await (await tx.run(RESET_FOR_RETRY, runId=run_id, now=now)).consume()
@@ -139,7 +139,7 @@ async def _delete(tx: AsyncManagedTransaction, run_id: str, now: int) -> list[st
                             f"stop it first (`knit run stop --fail {run_id}`), then remove it")
     if run.live_downstreams:
         raise _in_use()
-    if run.status not in (S.WAITING, S.DEACTIVATED, S.DONE, S.FAILED):
+    if run.status not in (RunStatus.WAITING, RunStatus.DEACTIVATED, RunStatus.DONE, RunStatus.FAILED):
         raise ConflictError("output of the run is in use",
                             f"the run is {run.status.value}; stop it (`knit run stop --fail`) first")
     discarded = await _discard(tx, run_id)

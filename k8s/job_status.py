@@ -35,7 +35,8 @@ RUNNING = JobState("running")
 
 
 def _condition(job: Manifest, kind: str) -> Manifest | None:
-    for condition in (job.get("status") or {}).get("conditions") or ():
+    conditions: list[Manifest] = (job.get("status") or {}).get("conditions") or []
+    for condition in conditions:
         if condition.get("type") == kind and condition.get("status") == "True":
             return condition
     return None

@@ -3,7 +3,7 @@
 An upload is received into ``staging/<uploadId>/tree`` (held under a file lock while it streams),
 verified, and moved into ``content/<knitId>`` only when the graph is about to record it; a crash
 leaves at most a staging folder or an unrecorded content folder, and :meth:`sweep` removes both.
-A later storage backend (Kubernetes volumes) implements the same ``ContentStore`` protocol.
+With the kubernetes executor the same store lives on a ReadWriteMany volume that Jobs mount by sub-path.
 """
 
 from __future__ import annotations

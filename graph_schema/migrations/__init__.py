@@ -53,4 +53,4 @@ async def apply_migrations(graph: Graph) -> list[str]:
 
 
 def latest_id() -> str:
-    return MIGRATIONS[-1].ID
+    return str(MIGRATIONS[-1].ID)

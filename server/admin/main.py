@@ -47,7 +47,7 @@ def main(ctx: click.Context) -> None:
     Settings come from the environment: KNITGRAPH_HOME (data, logs, password), KNITGRAPH_HOST and
     KNITGRAPH_PORT (API, default 127.0.0.1:8080), KNITGRAPH_NEO4J_BOLT_PORT / _HTTP_PORT (default
     7687 / 7474), NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD (use another Neo4j instead),
-    KNITGRAPH_EXECUTOR (process or docker; DOCKER_HOST for docker), KNITGRAPH_EXECUTOR_CONCURRENCY,
+    KNITGRAPH_EXECUTOR (process, docker or kubernetes; DOCKER_HOST for docker), KNITGRAPH_EXECUTOR_CONCURRENCY,
     KNITGRAPH_EXECUTE_RUNS (false: serve the API only). See docs/admin-guide.md.
     """
     ctx.obj = Settings()

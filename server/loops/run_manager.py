@@ -41,7 +41,6 @@ logger = logging.getLogger("knitgraph.server.runs")
 POLL_SECONDS = 0.2
 WATCH_SECONDS = 1.0
 RECOVER_SECONDS = 2.0
-S = RunStatus
 T = TypeVar("T")
 
 
@@ -114,7 +113,7 @@ class RunManager:
             self.supervisor.recovered("run leases")
             for run_id, status in statuses.items():
                 execution = self.executing.get(run_id)
-                if execution is not None and status in (S.COMPLETING, S.ABORTING):
+                if execution is not None and status in (RunStatus.COMPLETING, RunStatus.ABORTING):
                     try:
                         await execution.stop()
                     except Exception:  # noqa: BLE001 - a loop edge: one failed stop must not end the manager
@@ -160,7 +159,7 @@ class RunManager:
         if execution is not None:
             await execution.stop()
         try:
-            await lifecycle.change_status(self.graph, run_id, S.ABORTING, now=now_ms(), exit_code=LOST_WORKER.code,
+            await lifecycle.change_status(self.graph, run_id, RunStatus.ABORTING, now=now_ms(), exit_code=LOST_WORKER.code,
                                           exit_message="the server shut down while it ran")
         except KnitError:
             pass  # already completing or aborting, or Neo4j is away: recovery finishes it
@@ -172,7 +171,7 @@ class RunManager:
     async def _run_task(self, run_id: str) -> None:
         try:
             job = await self._load_job(run_id)
-            await lifecycle.change_status(self.graph, run_id, S.STARTING, now=now_ms(), expected=(S.READY,))
+            await lifecycle.change_status(self.graph, run_id, RunStatus.STARTING, now=now_ms(), expected=(RunStatus.READY,))
             execution = await self.executor.start(job)
         except (NotFoundError, InvalidInputError) as exc:
             await self._fail_to_start(run_id, exc)
@@ -182,23 +181,23 @@ class RunManager:
             return
         self.executing[run_id] = execution
         await until_recorded(f"run {run_id}'s start", lambda: lifecycle.change_status(
-            self.graph, run_id, S.RUNNING, now=now_ms(), expected=(S.STARTING,)))
+            self.graph, run_id, RunStatus.RUNNING, now=now_ms(), expected=(RunStatus.STARTING,)))
         await self._await_exit(run_id, execution)
 
     async def _fail_to_start(self, run_id: str, exc: KnitError) -> None:
-        await lifecycle.change_status(self.graph, run_id, S.ABORTING, now=now_ms(), exit_code=255, exit_message=exc.reason)
+        await lifecycle.change_status(self.graph, run_id, RunStatus.ABORTING, now=now_ms(), exit_code=255, exit_message=exc.reason)
 
     async def _await_exit(self, run_id: str, execution: Execution) -> None:
         status = await execution.wait()
         if run_id in self.executing:
             self.executing[run_id] = None  # the task has ended: nothing left for a stop to stop
         code = status.code
-        target = S.COMPLETING if code == 0 else S.ABORTING
+        target = RunStatus.COMPLETING if code == 0 else RunStatus.ABORTING
         message = status.message or ("" if code == 0 else f"exit status {code}")
 
         async def record() -> None:
             try:
-                await lifecycle.change_status(self.graph, run_id, target, now=now_ms(), expected=(S.RUNNING,),
+                await lifecycle.change_status(self.graph, run_id, target, now=now_ms(), expected=(RunStatus.RUNNING,),
                                               exit_code=code, exit_message=message)
             except (ConflictError, NotFoundError):
                 pass  # a user stopped it meanwhile: their completing/aborting and exit stand
@@ -222,17 +221,17 @@ class RunManager:
         for run_id, status in await lifecycle.find_lost_runs(self.graph, now=now_ms()):
             if run_id in self.executing:
                 continue
-            if status is S.RUNNING and self._tasks is not None:
+            if status is RunStatus.RUNNING and self._tasks is not None:
                 execution = await self.executor.reattach(await self._load_job(run_id))
                 if execution is not None:
-                    await lifecycle.change_status(self.graph, run_id, S.RUNNING, now=now_ms(), expected=(S.RUNNING,),
+                    await lifecycle.change_status(self.graph, run_id, RunStatus.RUNNING, now=now_ms(), expected=(RunStatus.RUNNING,),
                                                   owner=self.owner, lease_until=self._lease())
                     logger.warning("run %s lost its server; re-attached to its task", run_id)
                     self.executing[run_id] = execution
                     self._tasks.start_soon(self._resume, run_id, execution)
                     continue
             if status in lifecycle.EXECUTING:
-                await lifecycle.change_status(self.graph, run_id, S.ABORTING, now=now_ms(), expected=(status,),
+                await lifecycle.change_status(self.graph, run_id, RunStatus.ABORTING, now=now_ms(), expected=(status,),
                                               exit_code=LOST_WORKER.code, exit_message=LOST_WORKER.message)
             logger.warning("run %s lost its worker while %s; finishing it", run_id, status.value)
             await finish_run(self.services, run_id)

@@ -10,11 +10,10 @@ import anyio.to_thread
 from knitgraph.archive import UnsafeArchiveError
 from knitgraph.graph_schema import data as data_graph
 from knitgraph.graph_schema.errors import ConflictError, InvalidInputError, data_not_found
-from knitgraph.graph_schema.records import DataRecord, RunStatus
+from knitgraph.graph_schema.records import DataRecord, RunStatus, StagedUpload
 from knitgraph.graph_schema.tags import Tag, parse_user_tags, reject_system_key
 from knitgraph.graph_schema.timefmt import now_ms
 
-from ..content_store import StagedUpload
 from .state import Services
 from .time_window import time_window
 

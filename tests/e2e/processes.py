@@ -37,9 +37,9 @@ class ServerProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [str(BIN / "knitgraph"), "serve"], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        self.home.mkdir(parents=True, exist_ok=True)
+        with open(self.home / "serve.log", "ab") as log:  # read by `log_tail` when a test fails
+            self.process = subprocess.Popen([str(BIN / "knitgraph"), "serve"], env=self.env, stdout=log, stderr=log)
         wait_until(self._healthy, "the API server to answer")
 
     def _healthy(self) -> bool:
@@ -50,6 +50,10 @@ class ServerProcess:
             return httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200
         except httpx.HTTPError:
             return False
+
+    def log_tail(self, lines: int = 60) -> str:
+        path = self.home / "serve.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
     def kill(self) -> None:
         assert self.process is not None

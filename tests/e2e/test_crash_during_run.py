@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from knitgraph.graph_schema import lifecycle
-from knitgraph.graph_schema.lifecycle import S
+from knitgraph.graph_schema.records import RunStatus
 from knitgraph.graph_schema.timefmt import now_ms
 from knitgraph.server.settings import Settings
 
@@ -99,7 +99,7 @@ def test_run_left_finishing_by_a_dead_server_is_finished_on_restart(
 
         # What a server killed right after its task exited leaves behind: completing, owned, lease over.
         run_id = run["runId"]
-        for target in (S.WAITING, S.READY, S.STARTING, S.RUNNING, S.COMPLETING):
+        for target in (RunStatus.WAITING, RunStatus.READY, RunStatus.STARTING, RunStatus.RUNNING, RunStatus.COMPLETING):
             run_on_graph(clean_graph, lambda graph, target=target: lifecycle.change_status(  # type: ignore[misc]
                 graph, run_id, target, now=now_ms(), owner="dead-server", lease_until=now_ms() - 1, exit_code=0,
                 exit_message=""))

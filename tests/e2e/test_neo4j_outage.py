@@ -130,6 +130,8 @@ def test_neo4j_killed_for_a_minute_loses_nothing_and_everything_resumes(
             knit("data", "pull", "-x", copy["knitId"], "pulled", env=env, cwd=tmp_path)
         assert sorted((tmp_path / "pulled" / c["knitId"] / "x").read_text() for c in copies) == sorted(accepted)
         assert refused, "the outage saw no request"
+    except AssertionError as failure:
+        raise AssertionError(f"{failure}\n--- server log ---\n{server.log_tail()}") from None
     finally:
         server.stop()
 

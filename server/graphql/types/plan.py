@@ -92,7 +92,7 @@ class Plan:
             log=PlanLog(tags=tag_strings(plan.log.mountpoint.tags), downstreams=_downstreams(plan.log.downstreams))
             if plan.log else None,
             active=plan.active,
-            resources=dict(plan.resources),
+            resources=JSON(dict(plan.resources)),
             on_node=OnNode(**{mode: list(plan.on_node.get(mode, ())) for mode in ("may", "prefer", "must")})
             if plan.on_node else None,
             service_account=plan.service_account,
