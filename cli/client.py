@@ -47,10 +47,16 @@ def document(operation: str) -> str:
     return "\n".join(DEFINITIONS[name] for name in needed)
 
 
+_TOKEN_ADVICE = "knit sends KNIT_TOKEN, or the `token:` of its profile (`knitgraph up` writes one; see `knit init`)"
+
+
 def _error_from_body(response: httpx.Response) -> KnitCliError:
     try:
         message = response.json()["message"]
-        return KnitCliError(message["reason"], message.get("advice", ""), message.get("see", ""))
+        advice = message.get("advice", "")
+        if response.status_code == 401:
+            advice = f"{advice}; {_TOKEN_ADVICE}" if advice else _TOKEN_ADVICE
+        return KnitCliError(message["reason"], advice, message.get("see", ""))
     except (ValueError, KeyError, TypeError):
         return KnitCliError(f"server error (status code = {response.status_code})", response.text[:500])
 

@@ -8,7 +8,7 @@ import click
 import httpx
 
 from .client import TIMEOUT, KnitClient
-from .profiles import KnitEnv, resolve_api_root
+from .profiles import KnitEnv, resolve_server
 
 
 @dataclass
@@ -23,8 +23,9 @@ class CliContext:
     @property
     def client(self) -> KnitClient:
         if self._client is None:
-            api_root = resolve_api_root(self.profile, self.profile_store)
-            self._client = KnitClient(httpx.Client(base_url=api_root, timeout=TIMEOUT))
+            server = resolve_server(self.profile, self.profile_store)
+            headers = {"Authorization": f"Bearer {server.token}"} if server.token else {}
+            self._client = KnitClient(httpx.Client(base_url=server.api_root, timeout=TIMEOUT, headers=headers))
         return self._client
 
     @property

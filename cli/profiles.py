@@ -53,9 +53,9 @@ def load_store(path: Path) -> dict[str, Any]:
     return _read_yaml(path) if path.exists() else {}
 
 
-def save_profile(path: Path, name: str, api_root: str, ca: str | None) -> None:
+def save_profile(path: Path, name: str, api_root: str, ca: str | None, token: str | None = None) -> None:
     store = load_store(path)
-    store[name] = {"apiRoot": api_root, **({"cert": {"ca": ca}} if ca else {})}
+    store[name] = {"apiRoot": api_root, **({"cert": {"ca": ca}} if ca else {}), **({"token": token} if token else {})}
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".partial")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -71,9 +71,15 @@ def profile_name(explicit: str | None) -> str | None:
     return marker.read_text().splitlines()[0].strip() if marker and marker.read_text().strip() else None
 
 
-def resolve_api_root(explicit_profile: str | None, store_override: str | None) -> str:
-    if os.environ.get("KNIT_SERVER"):
-        return normalize_api_root(os.environ["KNIT_SERVER"])
+@dataclass(frozen=True)
+class Server:
+    """Where knit sends its requests, and the API token it proves itself with."""
+
+    api_root: str
+    token: str | None
+
+
+def _profile(explicit_profile: str | None, store_override: str | None) -> Server:
     name = profile_name(explicit_profile)
     if name is not None:
         path = store_path(store_override)
@@ -83,12 +89,22 @@ def resolve_api_root(explicit_profile: str | None, store_override: str | None) -
                 f"profile '{name}' not found in the profile store ({path})",
                 "register it with `knit init KNITPROFILE_FILE`, or set KNIT_SERVER",
             )
-        return normalize_api_root(store[name]["apiRoot"])
+        return Server(normalize_api_root(store[name]["apiRoot"]), store[name].get("token"))
     home = Path(os.environ.get("KNITGRAPH_HOME") or platformdirs.user_data_dir("knitgraph"))
     written_by_up = home / "knitprofile"
     if written_by_up.exists():
-        return normalize_api_root(_read_yaml(written_by_up)["apiRoot"])
-    return DEFAULT_API_ROOT
+        profile = _read_yaml(written_by_up)
+        return Server(normalize_api_root(profile["apiRoot"]), profile.get("token"))
+    return Server(DEFAULT_API_ROOT, None)
+
+
+def resolve_server(explicit_profile: str | None, store_override: str | None) -> Server:
+    """KNIT_SERVER, else the profile; the token is KNIT_TOKEN, else the profile's (when the profile
+    names the same server)."""
+    profile = _profile(explicit_profile, store_override)
+    api_root = normalize_api_root(os.environ["KNIT_SERVER"]) if os.environ.get("KNIT_SERVER") else profile.api_root
+    token = os.environ.get("KNIT_TOKEN") or (profile.token if profile.api_root == api_root else None)
+    return Server(api_root, token)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.middleware import Middleware
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
@@ -21,6 +22,8 @@ from knitgraph.graph_schema.driver import Graph
 from knitgraph.graph_schema.errors import KnitError
 from knitgraph.graph_schema.migrations import apply_migrations
 
+from .auth.gatekeeper import Gatekeeper
+from .auth.roles import principal_of
 from .content_store import LocalContentStore
 from .embedded_neo4j import connection
 from .executor_choice import create_executor
@@ -40,7 +43,7 @@ logger = logging.getLogger("knitgraph.server")
 
 class KnitGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request, response: Response | None) -> Context:  # type: ignore[override]
-        return Context(services=request.app.state.services)
+        return Context(services=request.app.state.services, principal=principal_of(request))
 
 
 async def healthz(request: Request) -> Response:
@@ -89,4 +92,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/api/runs/{run_id}/log", run_log, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={KnitError: knit_error_handler})
+    gate = Middleware(Gatekeeper, allowed_hosts=settings.host_names, open_paths={"/healthz"})
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[gate],
+                     exception_handlers={KnitError: knit_error_handler})

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     k8s_data_claim: str = Field("knitgraph-data", validation_alias="KNITGRAPH_K8S_DATA_CLAIM")
     k8s_data_root: Path | None = Field(None, validation_alias="KNITGRAPH_K8S_DATA_ROOT")
     kubeconfig: str | None = Field(None, validation_alias="KUBECONFIG")  # one path, or several joined by ":"
+    # Host names (and web origins' hosts) the API answers to besides 127.0.0.1, localhost, ::1 and
+    # KNITGRAPH_HOST: comma-separated; "*" turns the check off (behind a proxy that checks it).
+    allowed_hosts: str = Field("", validation_alias="KNITGRAPH_ALLOWED_HOSTS")
 
     @property
     def embedded_neo4j(self) -> bool:
@@ -56,6 +59,12 @@ class Settings(BaseSettings):
         """Where the Data volume (``KNITGRAPH_K8S_DATA_CLAIM``) is mounted in this server; the
         content store lives under it (by default it is ``KNITGRAPH_HOME`` itself)."""
         return self.k8s_data_root or self.home
+
+    @property
+    def host_names(self) -> list[str]:
+        """Every host name the API answers to."""
+        extra = [name.strip() for name in self.allowed_hosts.split(",") if name.strip()]
+        return ["127.0.0.1", "localhost", "[::1]", self.host, *extra]
 
     @property
     def api_root(self) -> str:

@@ -17,12 +17,15 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from knitgraph.archive import DIGEST_HEADER
 from knitgraph.graph_schema.errors import KnitError
 
+from knitgraph.graph_schema.access import Role
+
+from .auth.roles import principal_of, require
 from .services import Services
 from .services import data as data_service
 from .services import runs as run_service
 
 TAR = "application/x-tar"
-HTTP_STATUS: Final = {"NOT_FOUND": 404, "INVALID_INPUT": 400, "CONFLICT": 409, "UNAVAILABLE": 503}
+HTTP_STATUS: Final = {"NOT_FOUND": 404, "INVALID_INPUT": 400, "FORBIDDEN": 403, "CONFLICT": 409, "UNAVAILABLE": 503}
 
 
 def error_response(error: KnitError) -> JSONResponse:
@@ -43,6 +46,7 @@ def _services(request: Request) -> Services:
 
 
 async def upload(request: Request) -> Response:
+    require(principal_of(request), Role.EDITOR, "push Data")
     staged = await data_service.receive_upload(_services(request), request.stream())
     return JSONResponse({"uploadId": staged.upload_id, "digest": staged.digest, "size": staged.size})
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import os
 import socket
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 import pytest
@@ -20,10 +22,13 @@ from starlette.testclient import TestClient
 from knitgraph.cli.client import KnitClient
 from knitgraph.cli.context import CliContext
 from knitgraph.cli.main import cli
+from knitgraph.graph_schema.access import Role, create_user
 from knitgraph.graph_schema.driver import Graph
 from knitgraph.graph_schema.maintenance import wipe
+from knitgraph.graph_schema.timefmt import now_ms
 from knitgraph.server.app import create_app
 from knitgraph.server.embedded_neo4j import EmbeddedNeo4j, connection
+from knitgraph.server.services.access import create_token
 from knitgraph.server.settings import Settings
 
 from .podman import podman_engine
@@ -82,10 +87,28 @@ def clean_graph(settings: Settings) -> Settings:
     return settings
 
 
+def new_token(settings: Settings, role: Role = Role.ADMIN) -> str:
+    """A token of a new user with ``role``, made the way `knitgraph token create` makes it."""
+    name = f"{role.value}-{uuid.uuid4().hex[:8]}"
+
+    async def make(graph: Graph) -> str:
+        await create_user(graph, name, role, now=now_ms())
+        return await create_token(graph, name, "tests")
+
+    return run_on_graph(settings, make)
+
+
+def app_client(settings: Settings, token: str | None) -> TestClient:
+    """starlette's TestClient on the real app, as 127.0.0.1 (the Host the API answers to), with
+    ``token`` (None: none)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return TestClient(create_app(settings), base_url="http://127.0.0.1:8080", headers=headers)
+
+
 @pytest.fixture
 def client(clean_graph: Settings) -> Iterator[TestClient]:
-    """The real app in-process, lifespan included, over a clean database."""
-    with TestClient(create_app(clean_graph)) as test_client:
+    """The real app in-process, lifespan included, over a clean database, with an admin's token."""
+    with app_client(clean_graph, new_token(clean_graph)) as test_client:
         yield test_client
 
 
@@ -143,5 +166,5 @@ def container_engine() -> Iterator[str]:
 def docker_knit(clean_graph: Settings, container_engine: str) -> Iterator[Knit]:
     """`knit` against an app whose executor is `docker` (Podman's socket)."""
     settings = clean_graph.model_copy(update={"executor": "docker", "docker_host": container_engine})
-    with TestClient(create_app(settings)) as test_client:
+    with app_client(settings, new_token(settings)) as test_client:
         yield Knit(test_client)

@@ -10,9 +10,9 @@ import subprocess
 import tarfile
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 PODMAN_CONF = """[containers]
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]

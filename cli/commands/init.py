@@ -32,7 +32,7 @@ def init(cli: CliContext, knitprofile_file: Path) -> None:
     api_root = normalize_api_root(str(content["apiRoot"]))
     name = cli.profile or os.getcwd()
     path = store_path(cli.profile_store)
-    save_profile(path, name, api_root, (content.get("cert") or {}).get("ca"))
+    save_profile(path, name, api_root, (content.get("cert") or {}).get("ca"), content.get("token"))
     marker = Path(".knitprofile")
     fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:

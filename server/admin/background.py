@@ -9,15 +9,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-
 from typing import Any
 
 import httpx
 
+from knitgraph.executors.processes import live_pid, reap_when_done
 from knitgraph.graph_schema.errors import UnavailableError
 
-from knitgraph.executors.processes import live_pid, reap_when_done
+from ..services.access import admin_token
 from ..settings import Settings
+from .access import on_graph
 
 
 class BackgroundServer:
@@ -65,8 +66,22 @@ class BackgroundServer:
                     tail = self.log_file.read_text(errors="replace")[-1500:]
                     raise UnavailableError(f"the API server did not start: {tail}", f"see {self.log_file}")
                 time.sleep(0.2)
-        self.profile_file.write_text(json.dumps({"apiRoot": self.settings.api_root}) + "\n")
+        self.write_profile()
         return pid
+
+    def write_profile(self) -> None:
+        """The knitprofile ``knit`` finds by itself: the API root and an admin token (0600)."""
+        kept = None
+        if self.profile_file.exists():
+            try:
+                kept = json.loads(self.profile_file.read_text()).get("token")
+            except (ValueError, AttributeError):
+                kept = None
+        token = on_graph(self.settings, lambda graph: admin_token(graph, kept))
+        fd = os.open(self.profile_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(json.dumps({"apiRoot": self.settings.api_root, "token": token}) + "\n")
+        os.chmod(self.profile_file, 0o600)
 
     def stop(self, timeout: float = 30.0) -> bool:
         pid = self.pid()

@@ -2,6 +2,8 @@
 
     knitgraph up | down | status | serve
     knitgraph neo4j install | start | stop | status
+    knitgraph user add | role | list
+    knitgraph token create | list | revoke
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from knitgraph.graph_schema.errors import KnitError
 
 from ..embedded_neo4j import EmbeddedNeo4j
 from ..settings import Settings
+from . import access
 from .background import BackgroundServer
 
 
@@ -92,8 +95,8 @@ def status(settings: Settings) -> None:
         if settings.embedded_neo4j else f"external {settings.neo4j_uri}"
     neo4j_up = health is not None and health.get("status") == "ok"
     if health is None:
-        running = settings.embedded_neo4j and EmbeddedNeo4j(settings).pid() is not None
-        click.echo(f"neo4j: {'running' if running else 'unknown'} ({where})")
+        state = ("up" if EmbeddedNeo4j(settings).pid() else "down") if settings.embedded_neo4j else "unknown"
+        click.echo(f"neo4j: {state} ({where})")
     elif neo4j_up:
         click.echo(f"neo4j: up ({where})")
     else:
@@ -158,3 +161,7 @@ def neo4j_status(settings: Settings) -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+main.add_command(access.user)
+main.add_command(access.token)

@@ -1,4 +1,4 @@
-"""What every resolver gets: the server's services (and nothing that runs in the background)."""
+"""What every resolver gets: the server's services (nothing that runs in the background) and who asks."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 import strawberry
 
+from knitgraph.server.auth.tokens import Principal
 from knitgraph.server.services import Services
 
 
 @dataclass
 class Context:
     services: Services
+    principal: Principal | None  # None only for the GraphiQL page, which runs no operation
 
 
 Info = strawberry.Info[Context, None]

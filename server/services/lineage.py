@@ -8,6 +8,7 @@ from knitgraph.graph_schema.runs import parse_statuses
 
 from .state import Services
 
+
 async def get_lineage(
     services: Services, knit_id: str, upstream: bool, downstream: bool, depth: int | None, max_nodes: int,
     statuses: list[str] | None,

@@ -13,7 +13,9 @@ from typing import Any
 
 import httpx
 
-from ..conftest import free_port
+from knitgraph.server.settings import Settings
+
+from ..conftest import free_port, new_token
 
 BIN = Path(sys.executable).parent
 
@@ -33,6 +35,8 @@ class ServerProcess:
         self.home = home
         self.port = free_port()
         self.env = {**os.environ, **neo4j_env, "KNITGRAPH_HOME": str(home), "KNITGRAPH_PORT": str(self.port)}
+        # An admin's token, made as `knitgraph token create` makes it; knit sends it.
+        self.env["KNIT_TOKEN"] = new_token(Settings(KNITGRAPH_HOME=home, **neo4j_env))
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import tarfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest

@@ -3,7 +3,6 @@ reaches a terminal state and its Data are intact."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path

@@ -8,10 +8,9 @@ import json
 import os
 import signal
 import subprocess
-
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest

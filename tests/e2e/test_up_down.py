@@ -13,9 +13,9 @@ from ..trees import describe, make_varied_tree
 from .processes import BIN, knit, knit_json
 
 
-def knitgraph(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def knitgraph(*args: str, env: dict[str, str], expect: int = 0) -> subprocess.CompletedProcess[str]:
     done = subprocess.run([str(BIN / "knitgraph"), *args], env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, f"knitgraph {' '.join(args)} -> {done.returncode}\n{done.stdout}\n{done.stderr}"
+    assert done.returncode == expect, f"knitgraph {' '.join(args)} -> {done.returncode}\n{done.stdout}\n{done.stderr}"
     return done
 
 
@@ -33,9 +33,11 @@ def test_data_survive_down_and_up(tmp_path: Path) -> None:
     try:
         password_file = tmp_path / "home" / "neo4j" / "password"
         assert oct(password_file.stat().st_mode & 0o777) == "0o600"
+        assert oct((tmp_path / "home" / "knitprofile").stat().st_mode & 0o777) == "0o600"
+        assert "api server: up" in knitgraph("status", env=env).stdout
         pushed = knit_json("data", "push", "-t", "survives:restart", str(tree), env=env, cwd=tmp_path)
         knitgraph("down", env=env)
-        assert "down" in knitgraph("status", env=env).stdout
+        assert "api server: down" in knitgraph("status", env=env, expect=1).stdout
         knitgraph("up", env=env)
         found = knit_json("data", "find", "-t", "survives:restart", env=env, cwd=tmp_path)
         assert [d["knitId"] for d in found] == [pushed["knitId"]]
@@ -43,4 +45,4 @@ def test_data_survive_down_and_up(tmp_path: Path) -> None:
         assert describe(tmp_path / "out" / pushed["knitId"]) == describe(tree)
     finally:
         knitgraph("down", env=env)
-    assert "neo4j: down" in knitgraph("status", env=env).stdout
+    assert "neo4j: down" in knitgraph("status", env=env, expect=1).stdout

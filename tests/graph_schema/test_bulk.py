@@ -8,7 +8,10 @@ import uuid
 import pytest
 
 from knitgraph.graph_schema.bulk import (
-    FinishedRunRow, UploadedRow, create_finished_runs_batch, create_uploaded_data_batch,
+    FinishedRunRow,
+    UploadedRow,
+    create_finished_runs_batch,
+    create_uploaded_data_batch,
 )
 from knitgraph.graph_schema.data import find_data, get_data
 from knitgraph.graph_schema.driver import Graph

@@ -12,19 +12,20 @@ from __future__ import annotations
 import subprocess
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 import yaml
-from kubernetes import client as k8s, config as k8s_config, watch
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+from kubernetes import watch
 from kubernetes.client.exceptions import ApiException
-from starlette.testclient import TestClient
 
-from knitgraph.server.app import create_app
 from knitgraph.server.settings import Settings
 
-from ..conftest import Knit
+from ..conftest import Knit, app_client, new_token
 from .testbed import LocalCluster, kubeconfig, start_testbed
 
 NAMESPACE = "knitgraph"
@@ -152,7 +153,7 @@ def k8s_settings(settings: Settings, kubeconfig_path: Path, **changes: Any) -> S
 @pytest.fixture
 def k8s_knit(clean_graph: Settings, server_kubeconfig: Path) -> Iterator[Knit]:
     """`knit` against an app whose executor is `kubernetes` (the testbed, as the chart's account)."""
-    with TestClient(create_app(k8s_settings(clean_graph, server_kubeconfig))) as test_client:
+    with app_client(k8s_settings(clean_graph, server_kubeconfig), new_token(clean_graph)) as test_client:
         yield Knit(test_client)
 
 

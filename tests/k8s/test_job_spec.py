@@ -6,9 +6,9 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+from knitgraph.executors import Job, Mount
 from knitgraph.graph_schema.errors import InvalidInputError
 from knitgraph.k8s.job_spec import build_job, job_name
-from knitgraph.executors import Job, Mount
 
 ROOT = PurePosixPath("/var/lib/knitgraph")
 

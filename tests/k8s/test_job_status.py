@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from knitgraph.k8s.job_status import classify, latest, needs_events
 from knitgraph.executors import ExitStatus
+from knitgraph.k8s.job_status import classify, latest, needs_events
 
 JOB = {"metadata": {"name": "knit-run-r1"}, "status": {}}
 

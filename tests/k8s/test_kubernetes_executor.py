@@ -14,12 +14,10 @@ from typing import Any
 
 import yaml
 from kubernetes import client as k8s
-from starlette.testclient import TestClient
 
-from knitgraph.server.app import create_app
 from knitgraph.server.settings import Settings
 
-from ..conftest import Knit
+from ..conftest import Knit, app_client, new_token
 from .conftest import NAMESPACE, Recorder, eventually, k8s_settings
 from .testbed import LocalCluster
 
@@ -159,7 +157,7 @@ def test_an_image_that_cannot_be_pulled_fails_the_run_readably(k8s_knit: Knit, a
 def test_a_job_outlives_its_server_and_is_reattached(clean_graph: Settings, server_kubeconfig: Path,
                                                      admin: k8s.ApiClient, tmp_path: Path) -> None:
     settings = k8s_settings(clean_graph, server_kubeconfig, run_lease_seconds=1.0)
-    with TestClient(create_app(settings)) as first:
+    with app_client(settings, new_token(settings)) as first:
         knit = Knit(first)
         plan = apply(knit, tmp_path, "long", {
             "image": "knitgraph.test/long:1", "inputs": [{"path": "/in/1", "tags": ["kind:long"]}],
@@ -171,7 +169,7 @@ def test_a_job_outlives_its_server_and_is_reattached(clean_graph: Settings, serv
     # The server is gone; its Job is not.
     name = f"knit-run-{run['runId']}"
     assert k8s.BatchV1Api(admin).read_namespaced_job(name, NAMESPACE).metadata.name == name
-    with TestClient(create_app(settings)) as second:
+    with app_client(settings, new_token(settings)) as second:
         knit = Knit(second)
         # The first server's lease runs out within a second; recovery (every 2 seconds) then
         # re-attaches to the Job: a Run whose task were gone would be failed (254) instead.

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import anyio
 import pytest
@@ -19,18 +20,17 @@ from knitgraph.graph_schema.plans import register_plan
 from knitgraph.graph_schema.projection import find_plans_to_project
 from knitgraph.graph_schema.tags import Tag
 from knitgraph.graph_schema.timefmt import now_ms
-from knitgraph.server.app import create_app
 from knitgraph.server.embedded_neo4j import connection
 from knitgraph.server.loops.projection import catch_up
 from knitgraph.server.settings import Settings
 
-from ..conftest import Knit, run_on_graph
+from ..conftest import Knit, app_client, new_token, run_on_graph
 
 
 @pytest.fixture
 def client(clean_graph: Settings) -> Iterator[TestClient]:
     """An API-only server (KNITGRAPH_EXECUTE_RUNS=false): Runs stay as projection made them."""
-    with TestClient(create_app(clean_graph.model_copy(update={"execute_runs": False}))) as test_client:
+    with app_client(clean_graph.model_copy(update={"execute_runs": False}), new_token(clean_graph)) as test_client:
         yield test_client
 
 

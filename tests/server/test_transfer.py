@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from knitgraph.server.settings import Settings
 
-from ..conftest import graphql
+from ..conftest import app_client, graphql, new_token
 
 PUSH = "mutation($id: ID!, $d: String!) { pushData(uploadId: $id, digest: $d, tags: [\"k:v\"]) { knitId tags } }"
 FIND = "{ findData { knitId } }"
@@ -74,10 +74,9 @@ def test_graphql_rejects_invalid_tags_readably(client: TestClient) -> None:
 
 def test_expired_upload_is_swept(clean_graph: Settings, tmp_path: Path) -> None:
     settings = clean_graph.model_copy(update={"upload_ttl_seconds": 0})
-    from knitgraph.server.app import create_app
 
-    with TestClient(create_app(settings)) as first:
+    with app_client(settings, new_token(settings)) as first:
         first.post("/api/uploads", content=_tar(a=b"1"))
         assert len(list((settings.home / "staging").iterdir())) == 1
-    with TestClient(create_app(settings)):
+    with app_client(settings, new_token(settings)):
         assert list((settings.home / "staging").iterdir()) == []

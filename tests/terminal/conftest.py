@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -18,6 +18,7 @@ def served(clean_graph: Settings, neo4j_env: dict[str, str], tmp_path: Path) -> 
     server = ServerProcess(tmp_path / "server-home", neo4j_env)
     server.start()
     try:
-        yield {"KNIT_SERVER": server.url, "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+        yield {"KNIT_SERVER": server.url, "KNIT_TOKEN": server.env["KNIT_TOKEN"], "HOME": str(tmp_path),
+               "LANG": "C.UTF-8"}
     finally:
         server.stop()

@@ -7,6 +7,7 @@ from enum import Enum
 import strawberry
 
 from ...services import data as data_service
+from ...auth.roles import CanEdit
 from ..context import Info
 from ..types.data import Data
 
@@ -47,6 +48,7 @@ class DataQuery:
 @strawberry.type
 class DataMutation:
     @strawberry.mutation(
+        permission_classes=[CanEdit],
         description="Turn a completed upload (POST /api/uploads) into a Data, verified against the "
         "client's digest; the Data appears with its tags at once, as the output of a knit#uploaded Run."
     )
@@ -56,6 +58,7 @@ class DataMutation:
         return Data.from_record(await data_service.push_data(info.context.services, str(upload_id), digest, tags or []))
 
     @strawberry.mutation(
+        permission_classes=[CanEdit],
         description="Change a Data's tags in one step: remove by key, then remove, then add."
     )
     async def tag_data(

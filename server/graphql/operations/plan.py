@@ -9,6 +9,7 @@ from knitgraph.graph_schema.errors import InvalidInputError
 from knitgraph.graph_schema.plan_spec import PlanSpec
 
 from ...services import plans as plan_service
+from ...auth.roles import CanEdit
 from ..context import Info
 from ..types.plan import Plan
 
@@ -88,17 +89,18 @@ class PlanQuery:
 @strawberry.type
 class PlanMutation:
     @strawberry.mutation(
+        permission_classes=[CanEdit],
         description="Register a plan. Refused if an equivalent plan exists (see: its id) or if its "
         "tags make a cycle of plans. Runs for existing matching Data are created at once."
     )
     async def apply_plan(self, info: Info, spec: PlanSpecInput) -> Plan:
         return Plan.from_record(await plan_service.apply_plan(info.context.services, spec.to_spec()))
 
-    @strawberry.mutation(description="Activate or deactivate a plan; its waiting Runs follow.")
+    @strawberry.mutation(permission_classes=[CanEdit], description="Activate or deactivate a plan; its waiting Runs follow.")
     async def set_plan_active(self, info: Info, plan_id: strawberry.ID, active: bool) -> Plan:
         return Plan.from_record(await plan_service.set_plan_active(info.context.services, str(plan_id), active))
 
-    @strawberry.mutation(description="Set resource limits, then unset the listed types.")
+    @strawberry.mutation(permission_classes=[CanEdit], description="Set resource limits, then unset the listed types.")
     async def change_plan_resources(
         self, info: Info, plan_id: strawberry.ID, set: JSON | None = None, unset: list[str] | None = None
     ) -> Plan:
@@ -107,7 +109,7 @@ class PlanMutation:
         )
         return Plan.from_record(changed)
 
-    @strawberry.mutation(description="Remove annotations by key, then exact ones, then add.")
+    @strawberry.mutation(permission_classes=[CanEdit], description="Remove annotations by key, then exact ones, then add.")
     async def annotate_plan(
         self, info: Info, plan_id: strawberry.ID, add: list[str] | None = None,
         remove: list[str] | None = None, remove_key: list[str] | None = None,
@@ -117,7 +119,7 @@ class PlanMutation:
         )
         return Plan.from_record(changed)
 
-    @strawberry.mutation(description="Set the service account of a plan's Runs; null unsets it.")
+    @strawberry.mutation(permission_classes=[CanEdit], description="Set the service account of a plan's Runs; null unsets it.")
     async def set_plan_service_account(
         self, info: Info, plan_id: strawberry.ID, service_account: str | None = None
     ) -> Plan:

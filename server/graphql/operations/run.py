@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from ...services import runs as run_service
+from ...auth.roles import CanEdit
 from ..context import Info
 from ..types.run import Run
 from ..types.status import RunStatusValue, to_statuses
@@ -35,17 +36,19 @@ class RunQuery:
 @strawberry.type
 class RunMutation:
     @strawberry.mutation(
+        permission_classes=[CanEdit],
         description="Stop a Run: completing, its outputs count as done (exit 0 'stopped by user'); "
         "with fail, aborting, its outputs are failed (exit 253 'aborted by user')."
     )
     async def stop_run(self, info: Info, run_id: strawberry.ID, fail: bool = False) -> Run:
         return Run.from_record(await run_service.stop_run(info.context.services, str(run_id), fail))
 
-    @strawberry.mutation(description="Run a finished Run again: new outputs, same runId, back to waiting.")
+    @strawberry.mutation(permission_classes=[CanEdit], description="Run a finished Run again: new outputs, same runId, back to waiting.")
     async def retry_run(self, info: Info, run_id: strawberry.ID) -> Run:
         return Run.from_record(await run_service.retry_run(info.context.services, str(run_id)))
 
     @strawberry.mutation(
+        permission_classes=[CanEdit],
         description="Delete a stopped Run's outputs; the Run stays as an invalidated tombstone so that "
         "its combination never runs again (uploads disappear entirely). Returns the runId."
     )
