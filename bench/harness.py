@@ -92,6 +92,11 @@ class Knitgraph:
         """Run ``knit ARGS`` against this server (from its home, so no knitenv or profile applies)."""
         return run_checked(self.knit_command(*args), env=self.env, cwd=self.home)
 
+    def http_client(self, timeout: float) -> httpx.Client:
+        """An HTTP client for the API with the admin token `knitgraph up` wrote into its knitprofile."""
+        token = json.loads((self.home / "knitprofile").read_text())["token"]
+        return httpx.Client(base_url=self.api_root, timeout=timeout, headers={"Authorization": f"Bearer {token}"})
+
     def timed_knit(self, *args: str) -> tuple[float, str]:
         return timed_run(self.knit_command(*args), env=self.env, cwd=self.home)
 

@@ -466,7 +466,7 @@ def run() -> None:
     no_execution = {"KNITGRAPH_EXECUTE_RUNS": "false"}
     with isolated_knitgraph(no_execution) as knitgraph, \
             tempfile.TemporaryDirectory(prefix="knitgraph-bench-lineage-") as work, \
-            httpx.Client(base_url=knitgraph.api_root, timeout=600.0) as client:
+            knitgraph.http_client(timeout=600.0) as client:
         _progress("registering plans and seeding")
         seeded = seed(knitgraph, client, sizes)
         counts = seeded.counts

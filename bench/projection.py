@@ -324,7 +324,7 @@ def run() -> None:
         startup = median([knitgraph.timed_knit("--version")[0] for _ in range(3)])
         plan_ids, cli_apply = apply_with_cli(knitgraph, Path(work) / "plans", sizes.plans)
         cycle_refusal = refuse_cycle(knitgraph, Path(work), sizes.plans)
-        with httpx.Client(base_url=knitgraph.api_root, timeout=120.0) as client:
+        with knitgraph.http_client(timeout=120.0) as client:
             direct_apply = apply_direct(client, DIRECT_PLANS, sizes.plans)
             _progress(f"measuring {sizes.changes} tag changes")
             latencies, hits, polls = measure_tag_changes(client, knit_ids, plan_ids, sizes)

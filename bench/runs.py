@@ -399,7 +399,7 @@ def measure(executor: str, samples: int, count: int, work: Path) -> ExecutorResu
         folder = work / executor
         baseline = bwrap_baseline(knitgraph, folder, samples) if podman is None \
             else podman_baseline(podman, folder, samples)
-        client = stack.enter_context(httpx.Client(base_url=knitgraph.api_root, timeout=300.0))
+        client = stack.enter_context(knitgraph.http_client(timeout=300.0))
         _progress(f"{executor}: {samples} Runs one at a time")
         starts = one_at_a_time(knitgraph, client, samples)
         _progress(f"{executor}: {count} Runs from one plan")

@@ -13,7 +13,7 @@ import click
 _OMIT_WHEN_NULL = frozenset(
     {"mountpoint", "log", "exit", "image", "entrypoint", "args", "name", "on_node", "service_account", "executor"}
 )
-_OMIT_WHEN_EMPTY = frozenset({"annotations", "resources"})
+_OMIT_WHEN_EMPTY = frozenset({"annotations", "resources", "history"})
 
 
 def knitfab_shape(value: Any, keep_null: frozenset[str] = frozenset()) -> Any:

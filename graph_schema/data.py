@@ -13,6 +13,7 @@ from typing import Any, Final, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
+from .audit import actions, record_action
 from .driver import Graph
 from .errors import NotFoundError, data_not_found
 from .nominations import renominate_data
@@ -54,7 +55,8 @@ RETURN d.knitId AS knitId, d.contentDigest AS digest, r.finishedAt AS finishedAt
     [(d)-[:NOMINATED]->(i:Input)<-[:HAS_INPUT]-(np:Plan) |
         {plan: np {.planId, .image, .entrypoint, .args, .name, .annotations},
          input: i {.path, .pinKnitId, .pinTimestamp,
-                   tags: [(i)-[:REQUIRES]->(t:Tag) | [t.key, t.value]]}}] AS nominations
+                   tags: [(i)-[:REQUIRES]->(t:Tag) | [t.key, t.value]]}}] AS nominations,
+    [(d)<-[:ON]-(a:Action) | a {.action, .by, .at}] AS history
 """
 
 FIND_DATA_IDS: Final[LiteralString] = """
@@ -116,19 +118,21 @@ async def _create_uploaded_data(tx: AsyncManagedTransaction, /, **params: Any) -
         raise NotFoundError(
             "the pseudo plan knit#uploaded is missing", "restart the server so that it migrates the schema"
         )
+    await record_action(tx, "data", params["knitId"], "pushed", params["by"], params["now"])
     plans = await renominate_data(tx, [params["knitId"]])
     return await project_nominated(tx, plans, params["now"], params["creation"])
 
 
 async def create_uploaded_data(
-    graph: Graph, *, knit_id: str, run_id: str, tags: list[Tag], digest: str, now: int, creation: str
+    graph: Graph, *, knit_id: str, run_id: str, tags: list[Tag], digest: str, now: int, creation: str,
+    by: str | None = None,
 ) -> list[str]:
     """Record a completed upload: a done Run of ``knit#uploaded`` and its output Data, nominated
     for matching plan inputs, and the Runs they start, at once. Returns the new run ids
     (``creation``: a token unique per call, see ``project_plan``)."""
     return await graph.write(
         _create_uploaded_data,
-        knitId=knit_id, runId=run_id, tags=_tag_maps(tags), digest=digest, now=now, creation=creation,
+        knitId=knit_id, runId=run_id, tags=_tag_maps(tags), digest=digest, now=now, creation=creation, by=by,
     )
 
 
@@ -157,6 +161,7 @@ def _data_record(row: dict[str, Any]) -> DataRecord:
         downstreams=tuple(downstreams),
         nominations=tuple(nominations),
         content_digest=row["digest"],
+        history=actions(row["history"]),
     )
 
 
@@ -223,13 +228,14 @@ async def _update_data_tags(tx: AsyncManagedTransaction, /, **params: Any) -> li
     record = await (await tx.run(UPDATE_DATA_TAGS, **params)).single()
     if record is None:
         return None
+    await record_action(tx, "data", params["knitId"], "tagged", params["by"], params["now"])
     plans = await renominate_data(tx, [params["knitId"]])
     return await project_nominated(tx, plans, params["now"], params["creation"])
 
 
 async def update_data_tags(
     graph: Graph, knit_id: str, *, add: list[Tag], remove: list[Tag], remove_keys: list[str], now: int,
-    creation: str,
+    creation: str, by: str | None = None,
 ) -> list[str]:
     """Remove by key, then remove exact tags, then add, renominate and start the Runs that the new
     nominations make, in one transaction. Returns the new run ids. Raises ``NotFoundError`` for an unknown knitId,
@@ -237,7 +243,7 @@ async def update_data_tags(
     plans = await graph.write(
         _update_data_tags,
         knitId=knit_id, add=_tag_maps(add), remove=_tag_maps(remove), removeKeys=remove_keys, now=now,
-        creation=creation,
+        creation=creation, by=by,
     )
     if plans is None:
         raise data_not_found(knit_id)

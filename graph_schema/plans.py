@@ -15,6 +15,7 @@ from typing import Any, Final, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
+from .audit import record_action
 from .driver import Graph
 from .errors import ConflictError, InvalidInputError, NotFoundError, plan_not_found
 from .projection import project_nominated
@@ -160,7 +161,9 @@ def _cycle_error(cycle: list[dict[str, Any]]) -> ConflictError:
     )
 
 
-async def _register(tx: AsyncManagedTransaction, spec: PlanSpec, plan_id: str, now: int, creation: str) -> list[str]:
+async def _register(
+    tx: AsyncManagedTransaction, spec: PlanSpec, plan_id: str, now: int, creation: str, by: str | None
+) -> list[str]:
     await (await tx.run(LOCK_REGISTRATION, now=now)).consume()
     existing = await (await tx.run(FIND_EQUIVALENT_PLAN, hash=spec.hash())).single()
     if existing is not None:
@@ -186,15 +189,18 @@ async def _register(tx: AsyncManagedTransaction, spec: PlanSpec, plan_id: str, n
     if cycle is not None:
         raise _cycle_error(cycle["cycle"])
     await nominate_for_plan(tx, plan_id)
+    await record_action(tx, "plan", plan_id, "applied", by, now)
     return await project_nominated(tx, [plan_id], now, creation)
 
 
-async def register_plan(graph: Graph, spec: PlanSpec, *, plan_id: str, now: int, creation: str) -> list[str]:
+async def register_plan(
+    graph: Graph, spec: PlanSpec, *, plan_id: str, now: int, creation: str, by: str | None = None
+) -> list[str]:
     """Register a plan, nominate existing Data for it and start the Runs they make, in one
     serialized transaction; returns the new run ids.
 
     Raises ``ConflictError`` for an equivalent plan (``see`` = its id) or a tag cycle."""
-    return await graph.write(_register, spec, plan_id, now, creation)
+    return await graph.write(_register, spec, plan_id, now, creation, by)
 
 
 def _link_from_output(row: dict[str, Any]) -> PlanLink:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .audit import Action
 from .tags import Tag, data_tags
 
 
@@ -91,6 +92,7 @@ class DataRecord:
     downstreams: tuple[Downstream, ...]
     nominations: tuple[Nomination, ...]
     content_digest: str | None
+    history: tuple[Action, ...] = ()
 
     @property
     def transient(self) -> str | None:
@@ -160,6 +162,7 @@ class RunRecord:
     log: Assignment | None
     ready_at: int | None = None
     executor: str | None = None
+    history: tuple[Action, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

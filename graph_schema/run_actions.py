@@ -14,6 +14,7 @@ from neo4j import AsyncManagedTransaction
 
 from .driver import Graph
 from .errors import ConflictError, NotFoundError, run_not_found
+from .audit import record_action
 from .lifecycle import check_transition
 from .projection import create_run_outputs
 from .records import RunStatus
@@ -82,7 +83,7 @@ async def _inspect(tx: AsyncManagedTransaction, run_id: str, now: int) -> _Inspe
                        bool(record["active"]), int(record["live"]), bool(record["hasInputs"]))
 
 
-async def _stop(tx: AsyncManagedTransaction, run_id: str, fail: bool, now: int) -> RunStatus:
+async def _stop(tx: AsyncManagedTransaction, run_id: str, fail: bool, now: int, by: str | None) -> RunStatus:
     run = await _inspect(tx, run_id, now)
     allowed = (RunStatus.DEACTIVATED, RunStatus.WAITING, RunStatus.READY, RunStatus.STARTING, RunStatus.RUNNING, RunStatus.ABORTING) if fail else (
         RunStatus.READY, RunStatus.STARTING, RunStatus.RUNNING, RunStatus.COMPLETING)
@@ -96,13 +97,14 @@ async def _stop(tx: AsyncManagedTransaction, run_id: str, fail: bool, now: int) 
         code, message = (253, "aborted by user") if fail else (0, "stopped by user")
         await (await tx.run(SET_STOPPED, runId=run_id, status=target.value, now=now,
                             exitCode=code, exitMessage=message)).consume()
+        await record_action(tx, "run", run_id, "aborted" if fail else "stopped", by, now)
     return run.status
 
 
-async def stop_run(graph: Graph, run_id: str, *, fail: bool, now: int) -> RunStatus:
+async def stop_run(graph: Graph, run_id: str, *, fail: bool, now: int, by: str | None = None) -> RunStatus:
     """Stop a Run: to completing (its outputs will count as done) or, with ``fail``, to aborting.
     Returns the status it had; its worker, if any, notices and ends the process."""
-    return await graph.write(_stop, run_id, fail, now)
+    return await graph.write(_stop, run_id, fail, now, by)
 
 
 async def _discard(tx: AsyncManagedTransaction, run_id: str) -> list[str]:
@@ -110,7 +112,7 @@ async def _discard(tx: AsyncManagedTransaction, run_id: str) -> list[str]:
     return list(record["ids"]) if record else []
 
 
-async def _retry(tx: AsyncManagedTransaction, run_id: str, now: int) -> list[str]:
+async def _retry(tx: AsyncManagedTransaction, run_id: str, now: int, by: str | None) -> list[str]:
     run = await _inspect(tx, run_id, now)
     if run.owner is not None:
         raise ConflictError("the run may not be finished", "Wait for the run to finish, or abort it")
@@ -123,16 +125,17 @@ async def _retry(tx: AsyncManagedTransaction, run_id: str, now: int) -> list[str
     discarded = await _discard(tx, run_id)
     await (await tx.run(RESET_FOR_RETRY, runId=run_id, now=now)).consume()
     await create_run_outputs(tx, [run_id])
+    await record_action(tx, "run", run_id, "retried", by, now)
     return discarded
 
 
-async def retry_run(graph: Graph, run_id: str, *, now: int) -> list[str]:
+async def retry_run(graph: Graph, run_id: str, *, now: int, by: str | None = None) -> list[str]:
     """Run a finished Run again in place: new output Data, same runId, back to waiting (or
     deactivated when its plan is). Returns the knitIds of the discarded outputs."""
-    return await graph.write(_retry, run_id, now)
+    return await graph.write(_retry, run_id, now, by)
 
 
-async def _delete(tx: AsyncManagedTransaction, run_id: str, now: int) -> list[str]:
+async def _delete(tx: AsyncManagedTransaction, run_id: str, now: int, by: str | None) -> list[str]:
     run = await _inspect(tx, run_id, now)
     if run.owner is not None:
         raise ConflictError("output of the run is in use: the run is being executed",
@@ -145,10 +148,12 @@ async def _delete(tx: AsyncManagedTransaction, run_id: str, now: int) -> list[st
     discarded = await _discard(tx, run_id)
     statement = INVALIDATE_RUN if run.has_inputs else DELETE_ROOT_RUN
     await (await tx.run(statement, runId=run_id, now=now)).consume()
+    if run.has_inputs:  # an upload's Run and Data are gone entirely, with nothing left to annotate
+        await record_action(tx, "run", run_id, "removed", by, now)
     return discarded
 
 
-async def delete_run(graph: Graph, run_id: str, *, now: int) -> list[str]:
+async def delete_run(graph: Graph, run_id: str, *, now: int, by: str | None = None) -> list[str]:
     """Delete a Run's outputs; keep the Run as an invalidated tombstone (so its combination never
     runs again), or remove it entirely if it has no inputs (uploads). Returns discarded knitIds."""
-    return await graph.write(_delete, run_id, now)
+    return await graph.write(_delete, run_id, now, by)

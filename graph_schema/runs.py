@@ -12,6 +12,7 @@ from neo4j import AsyncManagedTransaction
 
 from .driver import Graph
 from .errors import InvalidInputError, NotFoundError, run_not_found
+from .audit import actions
 from .records import Assignment, Mountpoint, RunRecord, RunStatus
 from .summaries import input_mountpoint, run_summary, tag_list
 
@@ -27,7 +28,8 @@ RETURN r {.runId, .status, .updatedAt, .exitCode, .exitMessage,
         AS inputs,
     [(r)-[made:PRODUCED]->(d:Data) | {knitId: d.knitId, path: made.path, isLog: made.log,
         tags: head([(p)-[:HAS_OUTPUT]->(o:Output) WHERE o.path = made.path |
-                    [(o)-[:PUTS]->(t:Tag) | [t.key, t.value]]])}] AS outputs
+                    [(o)-[:PUTS]->(t:Tag) | [t.key, t.value]]])}] AS outputs,
+    [(r)<-[:ON]-(a:Action) | a {.action, .by, .at}] AS history
 """
 
 FIND_RUN_IDS: Final[LiteralString] = """
@@ -75,6 +77,7 @@ def _run_record(row: dict[str, Any]) -> RunRecord:
         inputs=tuple(inputs),
         outputs=tuple(sorted(outputs, key=lambda a: a.mountpoint.path)),
         log=log,
+        history=actions(row["history"]),
     )
 
 

@@ -15,5 +15,10 @@ class Context:
     services: Services
     principal: Principal | None  # None only for the GraphiQL page, which runs no operation
 
+    @property
+    def actor(self) -> str | None:
+        """The user to record as having made a change."""
+        return self.principal.user if self.principal else None
+
 
 Info = strawberry.Info[Context, None]

@@ -41,7 +41,7 @@ async def receive_upload(services: Services, chunks: AsyncIterator[bytes]) -> St
         raise InvalidInputError(exc.reason, exc.advice) from exc
 
 
-async def push_data(services: Services, upload_id: str, digest: str, tags: list[str]) -> DataRecord:
+async def push_data(services: Services, actor: str | None, upload_id: str, digest: str, tags: list[str]) -> DataRecord:
     """Turn a staged upload into a Data with these tags; the Runs it starts exist on return."""
     user_tags = parse_user_tags(tags)
     knit_id, run_id = str(uuid.uuid4()), str(uuid.uuid4())
@@ -49,14 +49,14 @@ async def push_data(services: Services, upload_id: str, digest: str, tags: list[
     # On failure the content stays, marked pending: the sweep keeps it if the write did land.
     await data_graph.create_uploaded_data(
         services.graph, knit_id=knit_id, run_id=run_id, tags=user_tags, digest=staged.digest, now=now_ms(),
-        creation=uuid.uuid4().hex,
+        creation=uuid.uuid4().hex, by=actor,
     )
     services.store.confirm(knit_id)
     return await data_graph.get_data(services.graph, knit_id)
 
 
 async def tag_data(
-    services: Services, knit_id: str, add: list[str], remove: list[str], remove_keys: list[str]
+    services: Services, actor: str | None, knit_id: str, add: list[str], remove: list[str], remove_keys: list[str]
 ) -> DataRecord:
     """Remove by key, then remove, then add; the Runs the new tags start exist on return."""
     keys = [key.strip() for key in remove_keys]
@@ -64,7 +64,7 @@ async def tag_data(
         reject_system_key(key)
     await data_graph.update_data_tags(
         services.graph, knit_id, add=parse_user_tags(add), remove=parse_user_tags(remove), remove_keys=keys,
-        now=now_ms(), creation=uuid.uuid4().hex,
+        now=now_ms(), creation=uuid.uuid4().hex, by=actor,
     )
     return await data_graph.get_data(services.graph, knit_id)
 

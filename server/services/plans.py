@@ -26,10 +26,11 @@ async def find_plans(
     )
 
 
-async def apply_plan(services: Services, spec: PlanSpec) -> PlanRecord:
+async def apply_plan(services: Services, actor: str | None, spec: PlanSpec) -> PlanRecord:
     """Register a plan; the Runs for Data that already match exist on return."""
     plan_id = str(uuid.uuid4())
-    await plan_graph.register_plan(services.graph, spec, plan_id=plan_id, now=now_ms(), creation=uuid.uuid4().hex)
+    await plan_graph.register_plan(services.graph, spec, plan_id=plan_id, now=now_ms(), creation=uuid.uuid4().hex,
+                                   by=actor)
     return await plan_graph.get_plan(services.graph, plan_id)
 
 

@@ -57,23 +57,23 @@ async def finish_run(services: Services, run_id: str) -> list[str]:
     )
 
 
-async def stop_run(services: Services, run_id: str, fail: bool) -> RunRecord:
+async def stop_run(services: Services, actor: str | None, run_id: str, fail: bool) -> RunRecord:
     """Stop a Run (completing, or aborting with ``fail``). A Run no worker took yet has nothing to
     wait for and finishes at once; a running one is ended by its worker."""
-    previous = await run_actions.stop_run(services.graph, run_id, fail=fail, now=now_ms())
+    previous = await run_actions.stop_run(services.graph, run_id, fail=fail, now=now_ms(), by=actor)
     if fail and previous in (RunStatus.DEACTIVATED, RunStatus.WAITING):
         await finish_run(services, run_id)
     return await run_graph.get_run(services.graph, run_id)
 
 
-async def retry_run(services: Services, run_id: str) -> RunRecord:
-    for knit_id in await run_actions.retry_run(services.graph, run_id, now=now_ms()):
+async def retry_run(services: Services, actor: str | None, run_id: str) -> RunRecord:
+    for knit_id in await run_actions.retry_run(services.graph, run_id, now=now_ms(), by=actor):
         await anyio.to_thread.run_sync(services.store.discard, knit_id)
     return await run_graph.get_run(services.graph, run_id)
 
 
-async def delete_run(services: Services, run_id: str) -> str:
-    for knit_id in await run_actions.delete_run(services.graph, run_id, now=now_ms()):
+async def delete_run(services: Services, actor: str | None, run_id: str) -> str:
+    for knit_id in await run_actions.delete_run(services.graph, run_id, now=now_ms(), by=actor):
         await anyio.to_thread.run_sync(services.store.discard, knit_id)
     return run_id
 

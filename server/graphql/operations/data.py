@@ -55,7 +55,7 @@ class DataMutation:
     async def push_data(
         self, info: Info, upload_id: strawberry.ID, digest: str, tags: list[str] | None = None
     ) -> Data:
-        return Data.from_record(await data_service.push_data(info.context.services, str(upload_id), digest, tags or []))
+        return Data.from_record(await data_service.push_data(info.context.services, info.context.actor, str(upload_id), digest, tags or []))
 
     @strawberry.mutation(
         permission_classes=[CanEdit],
@@ -69,5 +69,5 @@ class DataMutation:
         remove: list[str] | None = None,
         remove_key: list[str] | None = None,
     ) -> Data:
-        changed = await data_service.tag_data(info.context.services, str(knit_id), add or [], remove or [], remove_key or [])
+        changed = await data_service.tag_data(info.context.services, info.context.actor, str(knit_id), add or [], remove or [], remove_key or [])
         return Data.from_record(changed)

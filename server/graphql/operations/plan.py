@@ -94,7 +94,7 @@ class PlanMutation:
         "tags make a cycle of plans. Runs for existing matching Data are created at once."
     )
     async def apply_plan(self, info: Info, spec: PlanSpecInput) -> Plan:
-        return Plan.from_record(await plan_service.apply_plan(info.context.services, spec.to_spec()))
+        return Plan.from_record(await plan_service.apply_plan(info.context.services, info.context.actor, spec.to_spec()))
 
     @strawberry.mutation(permission_classes=[CanEdit], description="Activate or deactivate a plan; its waiting Runs follow.")
     async def set_plan_active(self, info: Info, plan_id: strawberry.ID, active: bool) -> Plan:

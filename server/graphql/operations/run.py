@@ -41,11 +41,11 @@ class RunMutation:
         "with fail, aborting, its outputs are failed (exit 253 'aborted by user')."
     )
     async def stop_run(self, info: Info, run_id: strawberry.ID, fail: bool = False) -> Run:
-        return Run.from_record(await run_service.stop_run(info.context.services, str(run_id), fail))
+        return Run.from_record(await run_service.stop_run(info.context.services, info.context.actor, str(run_id), fail))
 
     @strawberry.mutation(permission_classes=[CanEdit], description="Run a finished Run again: new outputs, same runId, back to waiting.")
     async def retry_run(self, info: Info, run_id: strawberry.ID) -> Run:
-        return Run.from_record(await run_service.retry_run(info.context.services, str(run_id)))
+        return Run.from_record(await run_service.retry_run(info.context.services, info.context.actor, str(run_id)))
 
     @strawberry.mutation(
         permission_classes=[CanEdit],
@@ -53,4 +53,4 @@ class RunMutation:
         "its combination never runs again (uploads disappear entirely). Returns the runId."
     )
     async def delete_run(self, info: Info, run_id: strawberry.ID) -> strawberry.ID:
-        return strawberry.ID(await run_service.delete_run(info.context.services, str(run_id)))
+        return strawberry.ID(await run_service.delete_run(info.context.services, info.context.actor, str(run_id)))

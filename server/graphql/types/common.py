@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from knitgraph.graph_schema import records
+from knitgraph.graph_schema.audit import Action as ActionRecord
 from knitgraph.graph_schema.tags import Tag
 from knitgraph.graph_schema.timefmt import format_ms
 from .status import RunStatusValue, to_value
@@ -73,3 +74,14 @@ class Mountpoint:
 @strawberry.type
 class LogPoint:
     tags: list[str]
+
+
+@strawberry.type(description="Who did what to an object, and when.")
+class Action:
+    action: str = strawberry.field(description="pushed, tagged, applied, stopped, aborted, retried or removed")
+    by: str = strawberry.field(description="The user whose token made the change.")
+    at: str
+
+    @classmethod
+    def from_record(cls, action: ActionRecord) -> Action:
+        return cls(action=action.action, by=action.by, at=format_ms(action.at))

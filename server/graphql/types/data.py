@@ -6,7 +6,7 @@ import strawberry
 
 from knitgraph.graph_schema import records
 
-from .common import LogPoint, Mountpoint, PlanSummary, RunSummary, tag_strings
+from .common import Action, LogPoint, Mountpoint, PlanSummary, RunSummary, tag_strings
 
 
 @strawberry.type
@@ -39,6 +39,7 @@ class Data:
     content_digest: str | None = strawberry.field(
         description="SHA-256 tree digest of the content; `knit data pull` verifies against it."
     )
+    history: list[Action] = strawberry.field(description="Who pushed and tagged it, oldest first.")
 
     @classmethod
     def from_record(cls, data: records.DataRecord) -> Data:
@@ -64,4 +65,5 @@ class Data:
                 for n in data.nominations
             ],
             content_digest=data.content_digest,
+            history=[Action.from_record(a) for a in data.history],
         )

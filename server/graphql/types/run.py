@@ -7,7 +7,7 @@ import strawberry
 from knitgraph.graph_schema import records
 from knitgraph.graph_schema.timefmt import format_ms
 
-from .common import Exit, PlanSummary, tag_strings
+from .common import Action, Exit, PlanSummary, tag_strings
 from .status import RunStatusValue, to_value
 
 
@@ -40,6 +40,7 @@ class Run:
     outputs: list[RunAssignment]
     log: RunLog | None
     ready_at: str | None = strawberry.field(description="When an executor took the Run (it became ready).")
+    history: list[Action] = strawberry.field(description="Who stopped, retried or removed it, oldest first.")
     executor: str | None = strawberry.field(
         description="What executed it: process (a sandboxed host process; the plan's image was not used), "
         "docker or kubernetes."
@@ -60,4 +61,5 @@ class Run:
             if run.log else None,
             ready_at=format_ms(run.ready_at) if run.ready_at is not None else None,
             executor=run.executor,
+            history=[Action.from_record(a) for a in run.history],
         )
