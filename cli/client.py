@@ -70,6 +70,12 @@ class KnitClient:
         try:
             yield
         except httpx.ConnectError as exc:
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                raise KnitCliError(
+                    f"the certificate of {self.http.base_url} is not trusted (CERTIFICATE_VERIFY_FAILED)",
+                    "register the server with `knit init KNITPROFILE` from a knitprofile that carries its CA "
+                    "(cert.ca), as `knitgraph up` writes it",
+                ) from exc
             raise KnitCliError(
                 f"cannot reach the knitgraph server at {self.http.base_url}",
                 "start one with `knitgraph up`, or point knit at yours with KNIT_SERVER or `knit init`",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import ssl
 from dataclasses import dataclass, field
 
 import click
@@ -25,7 +27,12 @@ class CliContext:
         if self._client is None:
             server = resolve_server(self.profile, self.profile_store)
             headers = {"Authorization": f"Bearer {server.token}"} if server.token else {}
-            self._client = KnitClient(httpx.Client(base_url=server.api_root, timeout=TIMEOUT, headers=headers))
+            verify: ssl.SSLContext | bool = True
+            if server.ca:
+                verify = ssl.create_default_context(cadata=base64.b64decode(server.ca).decode())
+            self._client = KnitClient(
+                httpx.Client(base_url=server.api_root, timeout=TIMEOUT, headers=headers, verify=verify)
+            )
         return self._client
 
     @property

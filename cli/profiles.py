@@ -77,6 +77,7 @@ class Server:
 
     api_root: str
     token: str | None
+    ca: str | None = None  # base64 of the PEM CA to trust, as Knitfab's knitprofile carries it
 
 
 def _profile(explicit_profile: str | None, store_override: str | None) -> Server:
@@ -89,12 +90,14 @@ def _profile(explicit_profile: str | None, store_override: str | None) -> Server
                 f"profile '{name}' not found in the profile store ({path})",
                 "register it with `knit init KNITPROFILE_FILE`, or set KNIT_SERVER",
             )
-        return Server(normalize_api_root(store[name]["apiRoot"]), store[name].get("token"))
+        entry = store[name]
+        return Server(normalize_api_root(entry["apiRoot"]), entry.get("token"), (entry.get("cert") or {}).get("ca"))
     home = Path(os.environ.get("KNITGRAPH_HOME") or platformdirs.user_data_dir("knitgraph"))
     written_by_up = home / "knitprofile"
     if written_by_up.exists():
         profile = _read_yaml(written_by_up)
-        return Server(normalize_api_root(profile["apiRoot"]), profile.get("token"))
+        return Server(normalize_api_root(profile["apiRoot"]), profile.get("token"),
+                      (profile.get("cert") or {}).get("ca"))
     return Server(DEFAULT_API_ROOT, None)
 
 
@@ -103,8 +106,9 @@ def resolve_server(explicit_profile: str | None, store_override: str | None) -> 
     names the same server)."""
     profile = _profile(explicit_profile, store_override)
     api_root = normalize_api_root(os.environ["KNIT_SERVER"]) if os.environ.get("KNIT_SERVER") else profile.api_root
-    token = os.environ.get("KNIT_TOKEN") or (profile.token if profile.api_root == api_root else None)
-    return Server(api_root, token)
+    same = profile.api_root == api_root
+    token = os.environ.get("KNIT_TOKEN") or (profile.token if same else None)
+    return Server(api_root, token, profile.ca if same else None)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     # Host names (and web origins' hosts) the API answers to besides 127.0.0.1, localhost, ::1 and
     # KNITGRAPH_HOST: comma-separated; "*" turns the check off (behind a proxy that checks it).
     allowed_hosts: str = Field("", validation_alias="KNITGRAPH_ALLOWED_HOSTS")
+    # HTTPS: a given certificate and key (PEM), or one generated under $KNITGRAPH_HOME/tls with its
+    # own CA ("generate"); "off" serves plain HTTP (fine on 127.0.0.1).
+    tls: Literal["off", "generate"] = Field("off", validation_alias="KNITGRAPH_TLS")
+    tls_cert: Path | None = Field(None, validation_alias="KNITGRAPH_TLS_CERT")
+    tls_key: Path | None = Field(None, validation_alias="KNITGRAPH_TLS_KEY")
+    tls_ca: Path | None = Field(None, validation_alias="KNITGRAPH_TLS_CA")
 
     @property
     def embedded_neo4j(self) -> bool:
@@ -67,5 +73,9 @@ class Settings(BaseSettings):
         return ["127.0.0.1", "localhost", "[::1]", self.host, *extra]
 
     @property
+    def tls_enabled(self) -> bool:
+        return self.tls == "generate" or self.tls_cert is not None
+
+    @property
     def api_root(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls_enabled else 'http'}://{self.host}:{self.port}"

@@ -19,6 +19,7 @@ from knitgraph.graph_schema.errors import UnavailableError
 from ..services.access import admin_token
 from ..settings import Settings
 from .access import on_graph
+from .tls import tls_files
 
 
 class BackgroundServer:
@@ -38,7 +39,9 @@ class BackgroundServer:
     def health(self) -> dict[str, Any] | None:
         """What the API's /healthz says (Neo4j's state, failing loops); None if it does not answer."""
         try:
-            response = httpx.get(f"{self.settings.api_root}/healthz", timeout=10.0)
+            tls = tls_files(self.settings)
+            verify: str | bool = str(tls.ca) if tls and tls.ca else True
+            response = httpx.get(f"{self.settings.api_root}/healthz", timeout=10.0, verify=verify)
             body = response.json()
         except (httpx.HTTPError, ValueError):
             return None
@@ -78,9 +81,13 @@ class BackgroundServer:
             except (ValueError, AttributeError):
                 kept = None
         token = on_graph(self.settings, lambda graph: admin_token(graph, kept))
+        profile: dict[str, Any] = {"apiRoot": self.settings.api_root, "token": token}
+        tls = tls_files(self.settings)
+        if tls is not None and (ca := tls.ca_base64()):
+            profile["cert"] = {"ca": ca}
         fd = os.open(self.profile_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
-            out.write(json.dumps({"apiRoot": self.settings.api_root, "token": token}) + "\n")
+            out.write(json.dumps(profile) + "\n")
         os.chmod(self.profile_file, 0o600)
 
     def stop(self, timeout: float = 30.0) -> bool:

@@ -21,6 +21,7 @@ from ..embedded_neo4j import EmbeddedNeo4j
 from ..settings import Settings
 from . import access
 from .background import BackgroundServer
+from .tls import tls_files
 
 
 def log(message: str) -> None:
@@ -116,9 +117,11 @@ def status(settings: Settings) -> None:
 def serve(settings: Settings) -> None:
     """Run the API server in the foreground (Ctrl-C stops it)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    tls = tls_files(settings)
     uvicorn.run(
         "knitgraph.server.app:create_app", factory=True, host=settings.host, port=settings.port,
         log_level="info", timeout_graceful_shutdown=10,
+        ssl_certfile=str(tls.cert) if tls else None, ssl_keyfile=str(tls.key) if tls else None,
     )
 
 
