@@ -9,6 +9,7 @@ read-write; ``resources`` become the container's memory and CPU limits; no netwo
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any, Protocol
 
@@ -20,7 +21,9 @@ from docker.models.containers import Container
 from knitgraph.graph_schema.errors import UnavailableError
 from knitgraph.graph_schema.quantities import cpu_nanos, memory_bytes
 
-from .base import RUN_LABEL, ExitStatus, Job, task_name
+from .base import LOST_WORKER, RUN_LABEL, ExitStatus, Job, task_name
+
+logger = logging.getLogger("knitgraph.executors.docker")
 
 
 class DockerSettings(Protocol):
@@ -33,6 +36,11 @@ class DockerSettings(Protocol):
     def process_network(self) -> bool: ...
 
 
+def _is_gone(exc: docker.errors.APIError) -> bool:
+    """The container no longer exists (Docker answers 404; Podman sometimes a 500 saying so)."""
+    return isinstance(exc, docker.errors.NotFound) or "no such container" in str(exc).lower()
+
+
 class DockerExecution:
     def __init__(self, container: Container, job: Job, log_mode: str) -> None:
         self.container = container
@@ -43,13 +51,25 @@ class DockerExecution:
         if job.log_file is None:
             return
         with open(job.log_file, mode) as log:
-            for chunk in self.container.logs(stream=True, follow=True, stdout=True, stderr=True):
-                log.write(chunk)
-                log.flush()
+            try:
+                for chunk in self.container.logs(stream=True, follow=True, stdout=True, stderr=True):
+                    log.write(chunk)
+                    log.flush()
+            except docker.errors.APIError as exc:
+                # Removed meanwhile (Podman may say so with a 500): wait() tells the Run it is lost.
+                if not _is_gone(exc):
+                    logger.warning("run %s: copying the container's log stopped: %s", job.run_id, exc)
 
     def _wait(self) -> ExitStatus:
-        result = self.container.wait()
+        try:
+            result = self.container.wait()
+        except docker.errors.APIError as exc:
+            if _is_gone(exc):
+                return LOST_WORKER  # removed before we waited
+            raise
         self.log_thread.join(timeout=30)
+        if (error := result.get("Error")) and error.get("Message"):
+            return LOST_WORKER  # removed while we waited (Podman then answers 0 with an error)
         return ExitStatus(int(result.get("StatusCode", 255)))
 
     async def wait(self) -> ExitStatus:
@@ -67,10 +87,8 @@ class DockerExecution:
     async def stop(self) -> None:
         try:
             await anyio.to_thread.run_sync(lambda: self.container.stop(timeout=10))
-        except docker.errors.NotFound:
-            pass  # it ended by itself meanwhile
         except docker.errors.APIError as exc:
-            if "no such container" not in str(exc).lower():  # Podman says so with a 500, not a 404
+            if not _is_gone(exc):  # else it is gone already: nothing left to stop
                 raise
 
 

@@ -54,8 +54,12 @@ class ProcessExecution:
         os.killpg(self.process.pid, signal.SIGTERM)
         with anyio.move_on_after(10):
             await anyio.to_thread.run_sync(self.process.wait)
-        if self.process.poll() is None:
+        try:
+            # Also when the sandbox ended at once: one stopped while starting leaves its inner
+            # bwrap (and the task) behind in the group, its --die-with-parent not yet armed.
             os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # the whole group has ended
 
     async def cleanup(self) -> None:
         pass  # an ended process leaves nothing behind

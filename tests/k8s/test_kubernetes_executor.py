@@ -122,21 +122,6 @@ def test_two_step_pipeline_runs_as_jobs(k8s_knit: Knit, recorder: Recorder, admi
     assert list((tmp_path / "pulled" / model).iterdir()) == []
 
 
-def test_a_failing_container_fails_the_run(k8s_knit: Knit, admin: k8s.ApiClient, tmp_path: Path) -> None:
-    knit = k8s_knit
-    plan = apply(knit, tmp_path, "fails", {
-        "image": "knitgraph.test/fails:1", "inputs": [{"path": "/in/1", "tags": ["kind:fails"]}],
-        "outputs": [{"path": "/out/1", "tags": ["kind:never"]}],
-    })
-    push(knit, tmp_path, "kind:fails")
-    run = only_run(knit, plan)
-    knit("run", "wait", "--timeout", "120", run["runId"], expect=1)
-    failed = json.loads(knit("run", "show", run["runId"]).stdout)
-    assert failed["status"] == "failed"
-    assert failed["exit"] == {"code": 3, "message": "(container main) Error"}
-    eventually(lambda: gone(admin, run["runId"]), "the failed run's job to be deleted")
-
-
 def test_an_image_that_cannot_be_pulled_fails_the_run_readably(k8s_knit: Knit, admin: k8s.ApiClient,
                                                                 tmp_path: Path) -> None:
     knit = k8s_knit
