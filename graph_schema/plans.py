@@ -11,6 +11,7 @@ change, so the links are computed once, at registration (reference §3.4, §3.6)
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Final, LiteralString
 
 from neo4j import AsyncManagedTransaction
@@ -194,13 +195,13 @@ async def _register(
 
 
 async def register_plan(
-    graph: Graph, spec: PlanSpec, *, plan_id: str, now: int, creation: str, by: str | None = None
+    graph: Graph, spec: PlanSpec, *, plan_id: str, now: int, creation: str | None = None, by: str | None = None
 ) -> list[str]:
     """Register a plan, nominate existing Data for it and start the Runs they make, in one
     serialized transaction; returns the new run ids.
 
     Raises ``ConflictError`` for an equivalent plan (``see`` = its id) or a tag cycle."""
-    return await graph.write(_register, spec, plan_id, now, creation, by)
+    return await graph.write(_register, spec, plan_id, now, creation or uuid.uuid4().hex, by)
 
 
 def _link_from_output(row: dict[str, Any]) -> PlanLink:
