@@ -68,7 +68,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             if removed:
                 logger.info("removed %d unfinished uploads or unrecorded contents", removed)
             manager = RunManager(
-                graph, store, create_executor(settings), settings.executor_concurrency, settings.run_lease_seconds
+                graph, store, create_executor(settings), settings.executor_concurrency, settings.run_lease_seconds,
+                settings.run_limits,
             )
             app.state.graph, app.state.store, app.state.settings = graph, store, settings
             app.state.runs = manager

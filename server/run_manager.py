@@ -26,6 +26,7 @@ from knitgraph.graph_schema.timefmt import now_ms
 
 from .content_store import ContentStore
 from knitgraph.executors import LOST_WORKER, Execution, Executor, Job, Mount
+from knitgraph.executors.limits import LimitedExecution
 
 logger = logging.getLogger("knitgraph.server.runs")
 POLL_SECONDS = 0.2
@@ -35,8 +36,10 @@ RECOVER_SECONDS = 2.0
 
 class RunManager:
     def __init__(
-        self, graph: Graph, store: ContentStore, executor: Executor, concurrency: int, lease_seconds: float
+        self, graph: Graph, store: ContentStore, executor: Executor, concurrency: int, lease_seconds: float,
+        default_limits: dict[str, str] | None = None,
     ) -> None:
+        self.default_limits = default_limits or {}  # the server's; a plan's own resources win
         self.graph = graph
         self.lease_ms = int(lease_seconds * 1000)
         self.store = store
@@ -102,7 +105,8 @@ class RunManager:
                    for a in run.outputs]
         log_file = self.store.prepare_output(run.log.knit_id) / "log" if run.log else None
         return Job(run_id, summary.image or "", list(summary.entrypoint) if summary.entrypoint else None,
-                   list(summary.args) if summary.args else None, mounts, log_file, plan.resources,
+                   list(summary.args) if summary.args else None, mounts, log_file,
+                   {**self.default_limits, **plan.resources},
                    plan.on_node, plan.service_account)
 
     async def _execute(self, run_id: str) -> None:
@@ -143,7 +147,7 @@ class RunManager:
         try:
             job = await self._load_job(run_id)
             await lifecycle.change_status(self.graph, run_id, S.STARTING, now=now_ms(), expected=(S.READY,))
-            execution = await self.executor.start(job)
+            execution = LimitedExecution(await self.executor.start(job), job)
         except (NotFoundError, UnavailableError, InvalidInputError) as exc:
             await lifecycle.change_status(self.graph, run_id, S.ABORTING, now=now_ms(),
                                           exit_code=255, exit_message=exc.reason)
@@ -195,8 +199,10 @@ class RunManager:
             if run_id in self.executing:
                 continue
             if status is S.RUNNING and tasks is not None:
-                execution = await self.executor.reattach(await self._load_job(run_id))
+                job = await self._load_job(run_id)
+                execution = await self.executor.reattach(job)
                 if execution is not None:
+                    execution = LimitedExecution(execution, job)  # its timeout counts from now
                     await lifecycle.change_status(self.graph, run_id, S.RUNNING, now=now_ms(), expected=(S.RUNNING,),
                                                   owner=self.owner, lease_until=self._lease())
                     logger.warning("run %s lost its server; re-attached to its task", run_id)
