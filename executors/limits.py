@@ -124,7 +124,7 @@ class LimitedExecution:
                     break
         if status is None:
             status = await self.inner.wait()
-        if breach is None and status.code == 0 and await self._over_output():
+        if breach is None and await self._over_output():
             breach = self.limits.exceeded("output", "wrote more than its output limit of")
         return breach or status
 

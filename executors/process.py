@@ -26,7 +26,7 @@ from .base import ExitStatus, Job
 from .cgroups import RunCgroup, create_cgroup
 from .limits import RunLimits, run_limits
 from .processes import die_with_parent
-from .sandbox import SandboxSettings, bwrap_command
+from .sandbox import SCRATCH, SandboxSettings, bwrap_command
 from .seccomp import UnsupportedArchitectureError, filter_fd
 
 WATCH_SECONDS = 0.2
@@ -45,6 +45,19 @@ class ProcessExecution:
         self.cgroup = cgroup
         self.limits = limits
 
+    def _scratch_full(self) -> bool:
+        """Is the task's ``/tmp`` full? Seen through a sandboxed process's root: the one whose
+        ``/tmp`` has the scratch's size (bubblewrap itself sees the host's)."""
+        assert self.cgroup is not None
+        for pid in reversed(self.cgroup.pids()):
+            try:
+                found = os.statvfs(f"/proc/{pid}/root{SCRATCH}")
+            except OSError:
+                continue  # ended meanwhile
+            if found.f_blocks * found.f_frsize == -(-self.limits.scratch // found.f_frsize) * found.f_frsize:
+                return found.f_bavail == 0
+        return False
+
     def _breach(self) -> ExitStatus | None:
         if self.cgroup is None:
             return None
@@ -52,6 +65,8 @@ class ProcessExecution:
             return self.limits.exceeded("pids", "reached its limit of processes,")
         if self.cgroup.hit_memory_limit():
             return self.limits.exceeded("memory", "ran out of its memory limit of")
+        if self._scratch_full():
+            return self.limits.exceeded("ephemeral-storage", "filled its scratch space (/tmp) of")
         return None
 
     async def wait(self) -> ExitStatus:
@@ -134,7 +149,8 @@ class ProcessExecutor:
                 resource.setrlimit(resource.RLIMIT_DATA, (limits.memory, limits.memory))
             if not join and as_root:  # per uid: only the Runs' own uid may be capped so
                 resource.setrlimit(resource.RLIMIT_NPROC, (limits.pids, limits.pids))
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output, limits.output))
+            # One byte over: a file stopped there puts the outputs over their limit, which names it.
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output + 1, limits.output + 1))
 
         log = open(job.log_file, "ab") if job.log_file else subprocess.DEVNULL
         try:

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     executor_concurrency: int = Field(2, validation_alias="KNITGRAPH_EXECUTOR_CONCURRENCY", ge=1)
     process_network: bool = Field(False, validation_alias="KNITGRAPH_PROCESS_NETWORK")
     docker_host: str | None = Field(None, validation_alias="DOCKER_HOST")
+    docker_user: str = Field("65534:65534", validation_alias="KNITGRAPH_DOCKER_USER")  # empty: the image's user
     # The sandbox: host folders every process-executor Run sees read-only (the plans' scripts),
     # and the unprivileged uid/gid its tasks run as when the server is root.
     process_read_only: Annotated[list[Path], NoDecode] = Field([], validation_alias="KNITGRAPH_PROCESS_READ_ONLY")
