@@ -117,10 +117,10 @@ def bwrap_command(job: Job, settings: SandboxSettings, *, scratch_bytes: int, se
         args.append("--unshare-net")
     binds = _binds(job, settings)
     args += ["--tmpfs", "/", *_system(), *_parents(["/var/tmp", *(target for _, _, target in binds)])]
-    args += [arg for bind in binds for arg in bind]
     args += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--size", str(scratch_bytes), "--tmpfs", SCRATCH]
     args += ["--perms", "1777", "--size", str(min(scratch_bytes, SHM_BYTES)), "--tmpfs", "/dev/shm"]
     args += ["--symlink", SCRATCH, "/var/tmp"]
+    args += [arg for bind in binds for arg in bind]  # last: a mountpoint may be inside /tmp
     path = os.pathsep.join([str(Path(sys.executable).parent), PATH])
     args += ["--remount-ro", "/", "--clearenv", "--setenv", "PATH", path, "--setenv", "HOME", SCRATCH,
              "--setenv", "TMPDIR", SCRATCH, "--setenv", "LANG", "C.UTF-8", "--setenv", "KNIT_RUN_ID", job.run_id,

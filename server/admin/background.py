@@ -16,6 +16,7 @@ from knitgraph.graph_schema.errors import UnavailableError
 
 from knitgraph.executors.processes import live_pid, reap_when_done
 from ..settings import Settings
+from ..private_folders import private_folder
 
 
 class BackgroundServer:
@@ -38,7 +39,7 @@ class BackgroundServer:
         """Run ``knitgraph serve`` detached, wait for /healthz, and write the CLI's knitprofile."""
         pid = self.pid()
         if pid is None:
-            self.settings.home.mkdir(parents=True, exist_ok=True)
+            private_folder(self.settings.home)
             with open(self.log_file, "ab") as log:
                 process = subprocess.Popen(
                     [sys.executable, "-m", "knitgraph.server.admin.main", "serve"],
