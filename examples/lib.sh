@@ -25,6 +25,8 @@ start_knitgraph() {
     run "$PYTHON" "$EXAMPLES/images/build.py" "$1"
     export KNITGRAPH_EXECUTOR=docker
   fi
+  # The process executor's Runs see only the folders shared with them: this example's scripts.
+  export KNITGRAPH_PROCESS_READ_ONLY="${KNITGRAPH_PROCESS_READ_ONLY:+$KNITGRAPH_PROCESS_READ_ONLY:}$HERE/scripts"
   say "knitgraph up (executor: $EXECUTOR)"
   run knitgraph up
 }

@@ -3,13 +3,19 @@
 Any engine speaking that API works: Docker, or Podman's compatible socket (``podman system
 service``). Containers are named ``knit-run-<runId>`` and labelled ``knitgraph.run``, so a server
 that restarts finds and re-attaches to them. Inputs are bind-mounted read-only, outputs
-read-write; ``resources`` become the container's memory and CPU limits; no network unless
+read-write; ``resources`` become the container's memory, CPU and process limits; no network unless
 ``KNITGRAPH_PROCESS_NETWORK`` allows it. The container's output is the Run's log.
+
+Containers are unprivileged: every capability dropped, no new privileges, a read-only root file
+system with a ``/tmp`` of the Run's ``ephemeral-storage`` (also ``HOME``), and the user
+``KNITGRAPH_DOCKER_USER`` (65534:65534 by default, which owns the outputs; empty keeps the
+image's own user, for images that need root).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Any, Protocol
 
@@ -22,8 +28,10 @@ from knitgraph.graph_schema.errors import UnavailableError
 from knitgraph.graph_schema.quantities import cpu_nanos, memory_bytes
 
 from .base import LOST_WORKER, RUN_LABEL, ExitStatus, Job, task_name
+from .limits import run_limits
 
 logger = logging.getLogger("knitgraph.executors.docker")
+SCRATCH = "/tmp"
 
 
 class DockerSettings(Protocol):
@@ -35,6 +43,9 @@ class DockerSettings(Protocol):
     @property
     def process_network(self) -> bool: ...
 
+    @property
+    def docker_user(self) -> str: ...
+
 
 def _is_gone(exc: docker.errors.APIError) -> bool:
     """The container no longer exists (Docker answers 404; Podman sometimes a 500 saying so)."""
@@ -44,6 +55,7 @@ def _is_gone(exc: docker.errors.APIError) -> bool:
 class DockerExecution:
     def __init__(self, container: Container, job: Job, log_mode: str) -> None:
         self.container = container
+        self.limits = run_limits(job.resources)
         self.log_thread = threading.Thread(target=self._copy_log, args=(job, log_mode), daemon=True)
         self.log_thread.start()
 
@@ -70,6 +82,14 @@ class DockerExecution:
         self.log_thread.join(timeout=30)
         if (error := result.get("Error")) and error.get("Message"):
             return LOST_WORKER  # removed while we waited (Podman then answers 0 with an error)
+        try:
+            self.container.reload()
+        except docker.errors.APIError as exc:
+            if _is_gone(exc):
+                return LOST_WORKER
+            raise
+        if self.container.attrs.get("State", {}).get("OOMKilled"):
+            return self.limits.exceeded("memory", "ran out of its memory limit of")
         return ExitStatus(int(result.get("StatusCode", 255)))
 
     async def wait(self) -> ExitStatus:
@@ -115,13 +135,22 @@ class DockerExecutor:
         return self._client
 
     def _options(self, job: Job) -> dict[str, Any]:
+        limits = run_limits(job.resources)
         options: dict[str, Any] = {
             "name": task_name(job.run_id),
             "labels": {RUN_LABEL: job.run_id},
             "volumes": {str(m.source): {"bind": m.target, "mode": "rw" if m.writable else "ro"} for m in job.mounts},
             "detach": True,
             "network_mode": "bridge" if self.settings.process_network else "none",
+            "cap_drop": ["ALL"],
+            "security_opt": ["no-new-privileges"],
+            "pids_limit": limits.pids,
+            "read_only": True,
+            "tmpfs": {SCRATCH: f"rw,nosuid,nodev,size={limits.scratch},mode=1777"},
+            "environment": {"HOME": SCRATCH, "TMPDIR": SCRATCH},
         }
+        if self.settings.docker_user:
+            options["user"] = self.settings.docker_user
         if job.entrypoint is not None:
             options["entrypoint"] = job.entrypoint
         if job.args is not None:
@@ -132,7 +161,17 @@ class DockerExecutor:
             options["nano_cpus"] = cpus
         return options
 
+    def _prepare_outputs(self, job: Job) -> None:
+        """Outputs belong to the container's user (when the server is root and sets one)."""
+        uid, _, gid = self.settings.docker_user.partition(":")
+        if os.geteuid() != 0 or not uid.isdigit():
+            return
+        for mount in job.mounts:
+            if mount.writable:
+                os.chown(mount.source, int(uid), int(gid) if gid.isdigit() else -1)
+
     def _start(self, job: Job) -> DockerExecution:
+        self._prepare_outputs(job)
         client = self.client()
         try:
             container = client.containers.run(job.image, **self._options(job))

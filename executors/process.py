@@ -1,20 +1,19 @@
 """The ``process`` executor: the Plan's command as a host process in a bubblewrap sandbox.
 
-The image is not used: the command runs on the host's own userland, seen read-only, with the
-project's Python environment first on PATH. Inside the sandbox: inputs are read-only at their
-paths, outputs writable at theirs, the knitgraph home is hidden, ``/var/tmp`` (``TMPDIR`` and
-``HOME``) is a private writable scratch, and there is no network (``--unshare-all``). Limits: memory via RLIMIT_DATA; CPU is bounded only by the executor's
-concurrency (bubblewrap has no cgroups).
+The image is not used: the command runs on the host's own programs, seen read-only, with the
+project's Python environment first on PATH. What the task sees and who it runs as is
+``sandbox.py``'s; the calls it may not make, ``seccomp.py``'s. Its memory and processes are capped
+by a control group of its own when the server can make one (``cgroups.py``), else by rlimits;
+its scratch by the size of its ``/tmp``. A Run that hits its memory or process limit is stopped
+and fails naming the limit. CPU is bounded only by the executor's concurrency.
 """
 
 from __future__ import annotations
 
 import os
 import resource
-import shutil
 import signal
 import subprocess
-import sys
 from pathlib import Path
 from typing import Protocol
 
@@ -22,47 +21,85 @@ import anyio
 import anyio.to_thread
 
 from knitgraph.graph_schema.errors import UnavailableError
-from knitgraph.graph_schema.quantities import memory_bytes
 
 from .base import ExitStatus, Job
+from .cgroups import RunCgroup, create_cgroup
+from .limits import RunLimits, run_limits
 from .processes import die_with_parent
+from .sandbox import SCRATCH, SandboxSettings, bwrap_command
+from .seccomp import UnsupportedArchitectureError, filter_fd
 
-_HIDDEN_TOP_LEVEL = {"proc", "dev", "sys", "run", "in", "out", "lost+found"}
+WATCH_SECONDS = 0.2
 
 
-class ProcessSettings(Protocol):
+class ProcessSettings(SandboxSettings, Protocol):
     """What the process executor reads of the server's settings."""
 
     @property
     def home(self) -> Path: ...
 
-    @property
-    def process_network(self) -> bool: ...
-
 
 class ProcessExecution:
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], cgroup: RunCgroup | None, limits: RunLimits) -> None:
         self.process = process
+        self.cgroup = cgroup
+        self.limits = limits
+
+    def _scratch_full(self) -> bool:
+        """Is the task's ``/tmp`` full? Seen through a sandboxed process's root: the one whose
+        ``/tmp`` has the scratch's size (bubblewrap itself sees the host's)."""
+        assert self.cgroup is not None
+        for pid in reversed(self.cgroup.pids()):
+            try:
+                found = os.statvfs(f"/proc/{pid}/root{SCRATCH}")
+            except OSError:
+                continue  # ended meanwhile
+            if found.f_blocks * found.f_frsize == -(-self.limits.scratch // found.f_frsize) * found.f_frsize:
+                return found.f_bavail == 0
+        return False
+
+    def _breach(self) -> ExitStatus | None:
+        if self.cgroup is None:
+            return None
+        if self.cgroup.hit_pids_limit():
+            return self.limits.exceeded("pids", "reached its limit of processes,")
+        if self.cgroup.hit_memory_limit():
+            return self.limits.exceeded("memory", "ran out of its memory limit of")
+        if self._scratch_full():
+            return self.limits.exceeded("ephemeral-storage", "filled its scratch space (/tmp) of")
+        return None
 
     async def wait(self) -> ExitStatus:
-        code = await anyio.to_thread.run_sync(self.process.wait)
-        return ExitStatus(code if code >= 0 else 128 - code)
+        while self.process.poll() is None:
+            if (breach := self._breach()) is not None:
+                await self.stop()
+                return breach
+            await anyio.sleep(WATCH_SECONDS)  # a poll: a thread per wait would outlive a cancelled one
+        code = self.process.wait()
+        return self._breach() or ExitStatus(code if code >= 0 else 128 - code)
 
     async def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        with anyio.move_on_after(10):
-            await anyio.to_thread.run_sync(self.process.wait)
-        try:
-            # Also when the sandbox ended at once: one stopped while starting leaves its inner
-            # bwrap (and the task) behind in the group, its --die-with-parent not yet armed.
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass  # the whole group has ended
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            with anyio.move_on_after(10):
+                await anyio.to_thread.run_sync(self.process.wait)
+            try:
+                # Also when the sandbox ended at once: one stopped while starting leaves its inner
+                # bwrap (and the task) behind in the group, its --die-with-parent not yet armed.
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass  # the whole group has ended
+        if self.cgroup is not None:
+            self.cgroup.kill()  # what escaped the process group (a new session, a daemon)
 
     async def cleanup(self) -> None:
-        pass  # an ended process leaves nothing behind
+        if self.cgroup is None:
+            return
+        self.cgroup.kill()
+        for _ in range(100):  # killed processes leave the group as the kernel reaps them
+            if self.cgroup.remove():
+                return
+            await anyio.sleep(0.05)
 
 
 class ProcessExecutor:
@@ -71,33 +108,14 @@ class ProcessExecutor:
 
     def __init__(self, settings: ProcessSettings) -> None:
         self.settings = settings
-        self.bwrap = shutil.which("bwrap")
 
-    def sandbox(self, job: Job) -> list[str]:
-        """The bwrap command line for a job."""
-        if self.bwrap is None:
-            raise UnavailableError(
-                "bubblewrap (bwrap) is not installed; the process executor runs every Run in it",
-                "install it (`apt-get install bubblewrap`)",
-            )
-        args = [self.bwrap, "--die-with-parent", "--unshare-all", "--tmpfs", "/"]
-        if self.settings.process_network:
-            args.append("--share-net")
-        for entry in sorted(Path("/").iterdir()):
-            if entry.name in _HIDDEN_TOP_LEVEL:
-                continue
-            if entry.is_symlink():
-                args += ["--symlink", os.readlink(entry), str(entry)]
-            elif entry.is_dir():
-                args += ["--ro-bind", str(entry), str(entry)]
-        args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/run", "--tmpfs", "/var/tmp"]
-        args += ["--tmpfs", str(self.settings.home.resolve())]
+    def _prepare_outputs(self, job: Job) -> None:
+        """Outputs belong to the unprivileged uid the task runs as (when the server is root)."""
+        if os.geteuid() != 0:
+            return
         for mount in job.mounts:
-            args += ["--bind" if mount.writable else "--ro-bind", str(mount.source), mount.target]
-        path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "/usr/bin:/bin")])
-        args += ["--clearenv", "--setenv", "PATH", path, "--setenv", "HOME", "/var/tmp", "--setenv", "TMPDIR", "/var/tmp",
-                 "--setenv", "LANG", "C.UTF-8", "--setenv", "KNIT_RUN_ID", job.run_id, "--chdir", "/"]
-        return [*args, "--", *job.command]
+            if mount.writable:
+                os.chown(mount.source, self.settings.run_uid, self.settings.run_gid)
 
     async def start(self, job: Job) -> ProcessExecution:
         if not job.command:
@@ -105,23 +123,48 @@ class ProcessExecutor:
                 f"run {job.run_id} has nothing to execute: its plan has no entrypoint or args",
                 "the process executor runs the plan's entrypoint + args; give them in the plan",
             )
-        limit = memory_bytes(job.resources.get("memory", "")) if "memory" in job.resources else None
+        limits = run_limits(job.resources)
+        try:
+            seccomp = filter_fd()
+        except UnsupportedArchitectureError as exc:
+            raise UnavailableError(f"the process executor has no seccomp filter for this machine ({exc})",
+                                   "use the docker executor on this machine") from exc
+        try:
+            self._prepare_outputs(job)
+            command = bwrap_command(job, self.settings, scratch_bytes=limits.scratch, seccomp_fd=seccomp)
+            cgroup = create_cgroup(f"knit-run-{job.run_id}", limits.memory, limits.pids)
+            process = self._spawn(job, command, seccomp, cgroup, limits)
+        finally:
+            os.close(seccomp)
+        return ProcessExecution(process, cgroup, limits)
 
-        def limit_memory() -> None:
+    def _spawn(self, job: Job, command: list[str], seccomp: int, cgroup: RunCgroup | None,
+               limits: RunLimits) -> subprocess.Popen[bytes]:
+        join = [str(path) for path in cgroup.procs_files] if cgroup else []
+        as_root = os.geteuid() == 0
+
+        def confine() -> None:
             die_with_parent()  # a dead server's Runs are failed as lost: their tasks must die too
-            if limit is not None:
-                resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+            os.umask(0o022)  # outputs readable by the Runs that read them next (same uid)
+            for procs in join:
+                with open(procs, "w") as file:
+                    file.write(str(os.getpid()))
+            if not join and limits.memory is not None:
+                resource.setrlimit(resource.RLIMIT_DATA, (limits.memory, limits.memory))
+            if not join and as_root:  # per uid: only the Runs' own uid may be capped so
+                resource.setrlimit(resource.RLIMIT_NPROC, (limits.pids, limits.pids))
+            # One byte over: a file stopped there puts the outputs over their limit, which names it.
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output + 1, limits.output + 1))
 
         log = open(job.log_file, "ab") if job.log_file else subprocess.DEVNULL
         try:
-            process = subprocess.Popen(  # noqa: PLW1509 - preexec_fn only calls prctl and setrlimit
-                self.sandbox(job), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True, preexec_fn=limit_memory,
+            return subprocess.Popen(  # noqa: PLW1509 - preexec_fn only calls prctl, umask, write and setrlimit
+                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True, preexec_fn=confine, pass_fds=(seccomp,),
             )
         finally:
             if job.log_file:
                 log.close()  # type: ignore[union-attr]
-        return ProcessExecution(process)
 
     async def reattach(self, job: Job) -> None:
         """Sandboxed processes die with their server (PR_SET_PDEATHSIG): nothing to re-attach."""

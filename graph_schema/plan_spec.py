@@ -15,7 +15,7 @@ from typing import Iterable
 
 from .errors import InvalidInputError
 from .images import split_image
-from .quantities import quantity_value
+from .quantities import count, duration_seconds, quantity_value
 from .tags import KEY_ID, KEY_TIMESTAMP, KEY_TRANSIENT, Tag, check_size, normalize
 from .timefmt import parse_instant
 
@@ -237,6 +237,16 @@ def parse_annotations(texts: Iterable[str]) -> list[str]:
 
 
 def check_quantity(kind: str, quantity: str) -> str:
+    """A resource's value, checked: a duration for ``timeout``, a whole number for ``pids``, a
+    Kubernetes quantity for everything else (``cpu``, ``memory``, ``ephemeral-storage``, ``output``)."""
+    if kind == "timeout":
+        if duration_seconds(quantity) is None:
+            raise InvalidInputError(f"resource timeout: '{quantity}' is not a duration",
+                                    "write a positive duration such as 600, 90s, 30m, 2h or 1d")
+        return quantity.strip()
+    if kind == "pids" and count(quantity) is None:
+        raise InvalidInputError(f"resource pids: '{quantity}' is not a number of processes",
+                                "give a positive whole number such as 64 or 1024")
     value = quantity_value(quantity)
     if value is None:
         raise InvalidInputError(f"resource {kind}: '{quantity}' is not a quantity",

@@ -46,3 +46,28 @@ def cpu_nanos(text: str) -> int | None:
     if value is None or value <= 0:
         return None
     return int(value * 1_000_000_000)
+
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
+_DURATION_UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration_seconds(text: str) -> float | None:
+    """A duration (``90``, ``90s``, ``30m``, ``2h``, ``1d``) in seconds; None unless positive.
+
+    Not a Kubernetes quantity on purpose: there ``30m`` would be 0.03, and a timeout written
+    ``30m`` means thirty minutes to anyone who writes it.
+    """
+    match = _DURATION.match(text.strip())
+    if match is None:
+        return None
+    seconds = float(match.group(1)) * _DURATION_UNIT[match.group(2)]
+    return seconds if 0 < seconds < 2**31 else None
+
+
+def count(text: str) -> int | None:
+    """A positive whole number (a process limit); None otherwise."""
+    value = quantity_value(text)
+    if value is None or value <= 0 or value != value.to_integral_value() or value >= 2**31:
+        return None
+    return int(value)

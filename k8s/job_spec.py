@@ -7,6 +7,13 @@ resource **limits** from the plan's resources, and ``on_node`` turned into toler
 affinity. Inputs and outputs are sub-paths of one ReadWriteMany volume (the Data volume, mounted
 in the server at ``data_root``): inputs read-only, outputs writable. The log is not mounted: the
 executor copies the container's log through the API (Knitfab uses a sidecar for that).
+
+The pod is restricted (Kubernetes' "restricted" Pod Security Standard, but for the user): the
+runtime's default seccomp profile, every capability dropped, no privilege escalation, a read-only
+root file system with an ``emptyDir`` ``/tmp`` of the Run's ``ephemeral-storage``. Given a uid
+and gid, it runs as that non-root user; without, as the image's user (Knitfab's images often need
+root). Only Kubernetes resources become limits: knitgraph's own (``timeout``, ``pids``,
+``output``) are enforced by the server.
 """
 
 from __future__ import annotations
@@ -17,9 +24,12 @@ from typing import Any
 
 from knitgraph.graph_schema.errors import InvalidInputError
 from knitgraph.executors import RUN_LABEL, Job, task_name
+from knitgraph.executors.limits import LIMIT_KINDS
 
 CONTAINER = "main"
 DATA_VOLUME = "data"
+SCRATCH_VOLUME = "scratch"
+SCRATCH = "/tmp"
 _NAME_LIMIT = 63
 
 Manifest = dict[str, Any]
@@ -87,29 +97,48 @@ def affinity(on_node: dict[str, tuple[str, ...]]) -> Manifest | None:
     return {"nodeAffinity": node_affinity} if node_affinity else None
 
 
-def build_job(job: Job, *, namespace: str, claim: str, data_root: PurePosixPath) -> Manifest:
+def security_contexts(run_as: tuple[int, int] | None) -> tuple[Manifest, Manifest]:
+    """(pod's, container's) securityContext: restricted, as the given non-root uid and gid if any."""
+    pod: Manifest = {"seccompProfile": {"type": "RuntimeDefault"}}
+    if run_as is not None:
+        pod.update(runAsNonRoot=True, runAsUser=run_as[0], runAsGroup=run_as[1])
+    container: Manifest = {"allowPrivilegeEscalation": False, "privileged": False,
+                           "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": True}
+    return pod, container
+
+
+def build_job(job: Job, *, namespace: str, claim: str, data_root: PurePosixPath,
+              run_as: tuple[int, int] | None = None) -> Manifest:
     """The Job manifest for one Run (a dict in the API's own shape)."""
+    pod_security, container_security = security_contexts(run_as)
     container: Manifest = {
         "name": CONTAINER,
         "image": job.image,
+        "securityContext": container_security,
         "volumeMounts": [
             {"name": DATA_VOLUME, "mountPath": mount.target, "subPath": sub_path(PurePosixPath(mount.source), data_root),
              "readOnly": not mount.writable}
             for mount in job.mounts
-        ],
+        ] + [{"name": SCRATCH_VOLUME, "mountPath": SCRATCH}],
     }
     if job.entrypoint is not None:
         container["command"] = list(job.entrypoint)
     if job.args is not None:
         container["args"] = list(job.args)
-    if job.resources:
-        container["resources"] = {"limits": dict(job.resources)}
+    limits = {kind: value for kind, value in job.resources.items()
+              if kind not in LIMIT_KINDS or kind == "ephemeral-storage"}
+    if limits:
+        container["resources"] = {"limits": limits}
+    scratch: Manifest = {"name": SCRATCH_VOLUME, "emptyDir": {}}
+    if "ephemeral-storage" in job.resources:
+        scratch["emptyDir"]["sizeLimit"] = job.resources["ephemeral-storage"]
     pod: Manifest = {
         "restartPolicy": "Never",
         "enableServiceLinks": False,
         "automountServiceAccountToken": job.service_account is not None,
+        "securityContext": pod_security,
         "containers": [container],
-        "volumes": [{"name": DATA_VOLUME, "persistentVolumeClaim": {"claimName": claim}}],
+        "volumes": [{"name": DATA_VOLUME, "persistentVolumeClaim": {"claimName": claim}}, scratch],
     }
     if job.service_account is not None:
         pod["serviceAccountName"] = job.service_account

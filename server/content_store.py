@@ -27,6 +27,8 @@ from knitgraph.archive import UnsafeArchiveError, digest_directory, extract_tar,
 from knitgraph.graph_schema.errors import ConflictError, InvalidInputError, NotFoundError
 from knitgraph.graph_schema.records import StagedUpload
 
+from .private_folders import private_folder
+
 CHUNK = 1 << 20
 PENDING_GRACE_SECONDS = 600
 
@@ -90,8 +92,8 @@ class LocalContentStore:
         self.staging = root / "staging"
         self.pending = self.content / ".pending"
         self.upload_ttl_seconds = upload_ttl_seconds
-        for folder in (self.content, self.staging, self.pending):
-            folder.mkdir(parents=True, exist_ok=True)
+        for folder in (root, self.content, self.staging, self.pending):
+            private_folder(folder)
 
     def path(self, knit_id: str) -> Path:
         return self.content / knit_id

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from knitgraph.executors.limits import DEFAULT_LIMITS
+from knitgraph.graph_schema.errors import InvalidInputError
+from knitgraph.graph_schema.plan_spec import check_quantity
 
 
 def default_home() -> Path:
@@ -40,6 +45,17 @@ class Settings(BaseSettings):
     executor_concurrency: int = Field(2, validation_alias="KNITGRAPH_EXECUTOR_CONCURRENCY", ge=1)
     process_network: bool = Field(False, validation_alias="KNITGRAPH_PROCESS_NETWORK")
     docker_host: str | None = Field(None, validation_alias="DOCKER_HOST")
+    docker_user: str = Field("65534:65534", validation_alias="KNITGRAPH_DOCKER_USER")  # empty: the image's user
+    # The sandbox: host folders every process-executor Run sees read-only (the plans' scripts),
+    # and the unprivileged uid/gid its tasks run as when the server is root.
+    process_read_only: Annotated[list[Path], NoDecode] = Field([], validation_alias="KNITGRAPH_PROCESS_READ_ONLY")
+    run_uid: int = Field(65534, validation_alias="KNITGRAPH_RUN_UID", gt=0)
+    run_gid: int = Field(65534, validation_alias="KNITGRAPH_RUN_GID", gt=0)
+    # Limits of a Run whose plan names none (its resources win): docs/admin-guide.md.
+    run_timeout: str = Field(DEFAULT_LIMITS["timeout"], validation_alias="KNITGRAPH_RUN_TIMEOUT")
+    run_pids: str = Field(DEFAULT_LIMITS["pids"], validation_alias="KNITGRAPH_RUN_PIDS")
+    run_scratch: str = Field(DEFAULT_LIMITS["ephemeral-storage"], validation_alias="KNITGRAPH_RUN_SCRATCH")
+    run_output: str = Field(DEFAULT_LIMITS["output"], validation_alias="KNITGRAPH_RUN_OUTPUT")
     run_lease_seconds: float = Field(30.0, validation_alias="KNITGRAPH_RUN_LEASE_SECONDS", gt=0)
     # The kubernetes executor: the cluster is KUBECONFIG's (current context), else the pod's own.
     k8s_namespace: str = Field("default", validation_alias="KNITGRAPH_K8S_NAMESPACE")
@@ -55,6 +71,41 @@ class Settings(BaseSettings):
     tls_cert: Path | None = Field(None, validation_alias="KNITGRAPH_TLS_CERT")
     tls_key: Path | None = Field(None, validation_alias="KNITGRAPH_TLS_KEY")
     tls_ca: Path | None = Field(None, validation_alias="KNITGRAPH_TLS_CA")
+
+    @field_validator("process_read_only", mode="before")
+    @classmethod
+    def _paths(cls, value: object) -> object:
+        """``KNITGRAPH_PROCESS_READ_ONLY`` is a PATH-like list (``/a:/b``); each must be absolute."""
+        if isinstance(value, str):
+            value = [part for part in value.split(os.pathsep) if part]
+        for path in value if isinstance(value, list) else []:
+            if not Path(path).is_absolute() or Path(path) == Path("/"):
+                raise ValueError(f"{path}: give absolute folders other than /")
+        return value
+
+    @field_validator("run_timeout", "run_pids", "run_scratch", "run_output")
+    @classmethod
+    def _limit(cls, value: str, info: ValidationInfo) -> str:
+        kind = {"run_timeout": "timeout", "run_pids": "pids", "run_scratch": "ephemeral-storage",
+                "run_output": "output"}[str(info.field_name)]
+        try:
+            return check_quantity(kind, value)
+        except InvalidInputError as exc:
+            raise ValueError(f"{exc.reason}; {exc.advice}") from exc
+
+    @model_validator(mode="after")
+    def _home_stays_hidden(self) -> Settings:
+        home = self.home.resolve()
+        for folder in self.process_read_only:
+            if home.is_relative_to(folder.resolve()) or folder.resolve().is_relative_to(home):
+                raise ValueError(f"KNITGRAPH_PROCESS_READ_ONLY: {folder} would show Runs the knitgraph home {home}")
+        return self
+
+    @property
+    def run_limits(self) -> dict[str, str]:
+        """The limits of a Run whose plan names none, as resources."""
+        return {"timeout": self.run_timeout, "pids": self.run_pids, "ephemeral-storage": self.run_scratch,
+                "output": self.run_output}
 
     @property
     def embedded_neo4j(self) -> bool:

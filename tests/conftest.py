@@ -61,9 +61,13 @@ def neo4j_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
         server.stop(lambda message: None)
 
 
+RUNS_SCRIPTS = Path(__file__).resolve().parent / "runs_scripts"
+
+
 @pytest.fixture
 def settings(neo4j_env: dict[str, str], tmp_path: Path) -> Settings:
-    return Settings(KNITGRAPH_HOME=tmp_path / "home", **neo4j_env)
+    """The tests' server: its plans' scripts (tests/runs_scripts) shared read-only with Runs."""
+    return Settings(KNITGRAPH_HOME=tmp_path / "home", KNITGRAPH_PROCESS_READ_ONLY=str(RUNS_SCRIPTS), **neo4j_env)
 
 
 def run_on_graph(settings: Settings, work: Callable[[Graph], Awaitable[T]]) -> T:

@@ -20,6 +20,7 @@ from ..services.access import admin_token
 from ..settings import Settings
 from .access import on_graph
 from .tls import tls_files
+from ..private_folders import private_folder
 
 
 class BackgroundServer:
@@ -52,7 +53,7 @@ class BackgroundServer:
         """Run ``knitgraph serve`` detached, wait for /healthz, and write the CLI's knitprofile."""
         pid = self.pid()
         if pid is None:
-            self.settings.home.mkdir(parents=True, exist_ok=True)
+            private_folder(self.settings.home)
             with open(self.log_file, "ab") as log:
                 process = subprocess.Popen(
                     [sys.executable, "-m", "knitgraph.server.admin.main", "serve"],

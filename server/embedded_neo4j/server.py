@@ -21,6 +21,7 @@ from knitgraph.graph_schema.errors import UnavailableError
 
 from knitgraph.executors.processes import die_with_parent, live_pid, reap_when_done
 from ..settings import Settings
+from ..private_folders import private_folder
 
 MAIN_CLASS = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_CLASS = "org.neo4j.cli.AdminTool"
@@ -124,7 +125,7 @@ class EmbeddedNeo4j:
     def password(self) -> str:
         """The generated password, created on first use and kept in a 0600 file."""
         if not self.password_file.exists():
-            self.dir.mkdir(parents=True, exist_ok=True)
+            private_folder(self.dir)
             fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as out:
                 out.write(secrets.token_hex(24))  # hex: never mistaken for a flag
@@ -132,6 +133,7 @@ class EmbeddedNeo4j:
 
     def _write_conf(self) -> None:
         s = self.settings
+        private_folder(self.dir)
         self.conf.mkdir(parents=True, exist_ok=True)
         (self.dir / "logs").mkdir(parents=True, exist_ok=True)
         lines = [

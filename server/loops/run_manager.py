@@ -33,6 +33,8 @@ from knitgraph.graph_schema.errors import (
 from knitgraph.graph_schema.records import RunStatus
 from knitgraph.graph_schema.timefmt import now_ms
 
+from knitgraph.executors.limits import LimitedExecution
+
 from ..services import Services
 from ..services.runs import finish_run
 from .supervisor import MAX_DELAY_SECONDS, Supervisor
@@ -61,6 +63,7 @@ class RunManager:
         self.services = services
         self.graph = services.graph
         self.store = services.store
+        self.default_limits = services.settings.run_limits  # the server's; a plan's own resources win
         self.executor = executor
         self.supervisor = supervisor
         self.lease_ms = int(services.settings.run_lease_seconds * 1000)
@@ -128,7 +131,8 @@ class RunManager:
                    for a in run.outputs]
         log_file = self.store.prepare_output(run.log.knit_id) / "log" if run.log else None
         return Job(run_id, summary.image or "", list(summary.entrypoint) if summary.entrypoint else None,
-                   list(summary.args) if summary.args else None, mounts, log_file, plan.resources,
+                   list(summary.args) if summary.args else None, mounts, log_file,
+                   {**self.default_limits, **plan.resources},
                    plan.on_node, plan.service_account)
 
     async def _execute(self, run_id: str) -> None:
@@ -172,7 +176,7 @@ class RunManager:
         try:
             job = await self._load_job(run_id)
             await lifecycle.change_status(self.graph, run_id, RunStatus.STARTING, now=now_ms(), expected=(RunStatus.READY,))
-            execution = await self.executor.start(job)
+            execution = LimitedExecution(await self.executor.start(job), job)
         except (NotFoundError, InvalidInputError) as exc:
             await self._fail_to_start(run_id, exc)
             return
@@ -222,9 +226,12 @@ class RunManager:
             if run_id in self.executing:
                 continue
             if status is RunStatus.RUNNING and self._tasks is not None:
-                execution = await self.executor.reattach(await self._load_job(run_id))
+                job = await self._load_job(run_id)
+                execution = await self.executor.reattach(job)
                 if execution is not None:
-                    await lifecycle.change_status(self.graph, run_id, RunStatus.RUNNING, now=now_ms(), expected=(RunStatus.RUNNING,),
+                    execution = LimitedExecution(execution, job)  # its timeout counts from now
+                    await lifecycle.change_status(self.graph, run_id, RunStatus.RUNNING, now=now_ms(),
+                                                  expected=(RunStatus.RUNNING,),
                                                   owner=self.owner, lease_until=self._lease())
                     logger.warning("run %s lost its server; re-attached to its task", run_id)
                     self.executing[run_id] = execution

@@ -51,7 +51,8 @@ def _pids_running(script: str) -> list[int]:
 def test_sigkill_while_running_fails_the_run_as_lost_and_keeps_its_data(
     clean_graph: Settings, neo4j_env: dict[str, str], tmp_path: Path
 ) -> None:
-    server = ServerProcess(tmp_path / "home", {**neo4j_env, "KNITGRAPH_RUN_LEASE_SECONDS": "1"})
+    server = ServerProcess(tmp_path / "home", {**neo4j_env, "KNITGRAPH_RUN_LEASE_SECONDS": "1",
+                                                "KNITGRAPH_PROCESS_READ_ONLY": str(SCRIPTS)})
     env = {**server.env, "KNIT_SERVER": server.url}
     server.start()
     try:
@@ -84,7 +85,8 @@ def test_sigkill_while_running_fails_the_run_as_lost_and_keeps_its_data(
 def test_run_left_finishing_by_a_dead_server_is_finished_on_restart(
     clean_graph: Settings, neo4j_env: dict[str, str], tmp_path: Path
 ) -> None:
-    server = ServerProcess(tmp_path / "home", {**neo4j_env, "KNITGRAPH_RUN_LEASE_SECONDS": "1"})
+    server = ServerProcess(tmp_path / "home", {**neo4j_env, "KNITGRAPH_RUN_LEASE_SECONDS": "1",
+                                                "KNITGRAPH_PROCESS_READ_ONLY": str(SCRIPTS)})
     env = {**server.env, "KNIT_SERVER": server.url}
     server.start()
     try:

@@ -40,6 +40,11 @@ def build(**overrides: Any) -> PlanSpec:
         ({"on_node": {"must": ["novalue"]}}, "label format error"),
         ({"on_node": {"must": ["key="]}}, "value is empty"),
         ({"resources": {"cpu": "lots"}}, "not a quantity"),
+        ({"resources": {"timeout": "soon"}}, "resource timeout: 'soon' is not a duration"),
+        ({"resources": {"timeout": "-5s"}}, "not a duration"),
+        ({"resources": {"pids": "1.5"}}, "resource pids: '1.5' is not a number of processes"),
+        ({"resources": {"pids": "0"}}, "not a number of processes"),
+        ({"resources": {"output": "-1Gi"}}, "out of range"),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )
@@ -70,3 +75,9 @@ def test_equivalence_ignores_order_and_mutable_fields() -> None:
     assert build(outputs=[("/out/model", ["type:other"])]).hash() != build().hash()
     assert build(args=["--x"]).hash() != build().hash()
     assert build(entrypoint=[]).hash() == build().hash()
+
+
+def test_limits_are_resources_with_their_own_units() -> None:
+    spec = build(resources={"timeout": "30m", "pids": "64", "ephemeral-storage": "2Gi", "output": "5Gi"})
+    assert spec.resources == {"cpu": "1", "memory": "1Gi", "timeout": "30m", "pids": "64",
+                              "ephemeral-storage": "2Gi", "output": "5Gi"}

@@ -36,7 +36,8 @@ def test_one_job_per_run_as_knitfab_builds_it() -> None:
     assert spec["template"]["metadata"]["labels"] == manifest["metadata"]["labels"]
     assert pod["restartPolicy"] == "Never" and pod["enableServiceLinks"] is False
     assert pod["automountServiceAccountToken"] is False and "serviceAccountName" not in pod
-    assert pod["volumes"] == [{"name": "data", "persistentVolumeClaim": {"claimName": "knitgraph-data"}}]
+    assert pod["volumes"] == [{"name": "data", "persistentVolumeClaim": {"claimName": "knitgraph-data"}},
+                              {"name": "scratch", "emptyDir": {}}]
     (container,) = pod["containers"]
     assert container["name"] == "main" and container["image"] == "repo/train:v1"
     assert (container["command"], container["args"]) == (["python"], ["train.py"])
@@ -44,6 +45,7 @@ def test_one_job_per_run_as_knitfab_builds_it() -> None:
     assert container["volumeMounts"] == [
         {"name": "data", "mountPath": "/in/dataset", "subPath": "content/in-1", "readOnly": True},
         {"name": "data", "mountPath": "/out/model", "subPath": "content/out-1", "readOnly": False},
+        {"name": "scratch", "mountPath": "/tmp"},
     ]
     assert "tolerations" not in pod and "affinity" not in pod
 
@@ -97,3 +99,26 @@ def test_a_folder_off_the_data_volume_is_refused() -> None:
 def test_job_names_follow_kubernetes_rules() -> None:
     assert job_name("ABC_def") == "knit-run-abc-def"
     assert len(job_name("x" * 80)) == 63
+
+
+def test_pods_are_restricted_and_run_as_the_image_user_unless_told() -> None:
+    pod = build_job(make_job(), namespace="n", claim="c", data_root=ROOT)["spec"]["template"]["spec"]
+    assert pod["securityContext"] == {"seccompProfile": {"type": "RuntimeDefault"}}
+    (container,) = pod["containers"]
+    assert container["securityContext"] == {"allowPrivilegeEscalation": False, "privileged": False,
+                                            "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": True}
+
+
+def test_a_given_uid_makes_the_pod_non_root() -> None:
+    pod = build_job(make_job(), namespace="n", claim="c", data_root=ROOT, run_as=(65534, 65534))["spec"]["template"]["spec"]
+    assert pod["securityContext"] == {"seccompProfile": {"type": "RuntimeDefault"}, "runAsNonRoot": True,
+                                      "runAsUser": 65534, "runAsGroup": 65534}
+
+
+def test_knitgraph_limits_stay_out_of_the_pod_and_scratch_is_sized() -> None:
+    resources = {"cpu": "1", "memory": "1Gi", "timeout": "2h", "pids": "64", "output": "5Gi",
+                 "ephemeral-storage": "2Gi"}
+    pod = build_job(make_job(resources=resources), namespace="n", claim="c", data_root=ROOT)["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["resources"] == {"limits": {"cpu": "1", "memory": "1Gi", "ephemeral-storage": "2Gi"}}
+    assert {"name": "scratch", "emptyDir": {"sizeLimit": "2Gi"}} in pod["volumes"]
