@@ -6,8 +6,9 @@ import hashlib
 import os
 import posixpath
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, BinaryIO, Callable
+from typing import IO, BinaryIO
 
 from .digest import TreeDigest, link_leaves_tree
 from .errors import UnsafeArchiveError

@@ -6,8 +6,9 @@ import hashlib
 import os
 import stat
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 from .digest import TreeDigest, link_leaves_tree
 from .errors import UnsafeArchiveError

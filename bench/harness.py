@@ -20,9 +20,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 import httpx
 
@@ -162,7 +163,7 @@ def print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
 
     def line(cells: list[str]) -> str:
         first, *rest = cells
-        return "  ".join([first.ljust(widths[0]), *(cell.rjust(w) for cell, w in zip(rest, widths[1:]))])
+        return "  ".join([first.ljust(widths[0]), *(cell.rjust(w) for cell, w in zip(rest, widths[1:], strict=True))])
 
     print(line(table[0]))
     print("  ".join("-" * width for width in widths))

@@ -60,7 +60,12 @@ from pathlib import Path
 import anyio
 import httpx
 
-from knitgraph.graph_schema.bulk import FinishedRunRow, UploadedRow, create_finished_runs_batch, create_uploaded_data_batch
+from knitgraph.graph_schema.bulk import (
+    FinishedRunRow,
+    UploadedRow,
+    create_finished_runs_batch,
+    create_uploaded_data_batch,
+)
 from knitgraph.graph_schema.lineage import get_lineage
 from knitgraph.graph_schema.maintenance import count_nodes
 from knitgraph.graph_schema.records import RunStatus
@@ -68,8 +73,17 @@ from knitgraph.graph_schema.tags import Tag
 from knitgraph.graph_schema.timefmt import now_ms
 
 from .harness import (
-    BenchError, Knitgraph, connect_graph, graphql, isolated_knitgraph, machine, median, percentile, positive_env,
-    print_table, tool,
+    BenchError,
+    Knitgraph,
+    connect_graph,
+    graphql,
+    isolated_knitgraph,
+    machine,
+    median,
+    percentile,
+    positive_env,
+    print_table,
+    tool,
 )
 
 DATA_ENV, DEFAULT_DATA = "BENCH_LINEAGE_DATA", 100_000

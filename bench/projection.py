@@ -49,7 +49,17 @@ from knitgraph.graph_schema.tags import Tag
 from knitgraph.graph_schema.timefmt import now_ms
 
 from .harness import (
-    BenchError, Knitgraph, connect_graph, graphql, isolated_knitgraph, machine, median, percentile, positive_env, print_table, tool,
+    BenchError,
+    Knitgraph,
+    connect_graph,
+    graphql,
+    isolated_knitgraph,
+    machine,
+    median,
+    percentile,
+    positive_env,
+    print_table,
+    tool,
 )
 
 DATA_ENV, DEFAULT_DATA = "BENCH_PROJECTION_DATA", 100_000

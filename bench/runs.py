@@ -65,24 +65,34 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import anyio
 import httpx
 
 from knitgraph.archive.digest import TreeDigest
+from knitgraph.executors import Job, Mount
+from knitgraph.executors.process import ProcessExecutor
 from knitgraph.graph_schema.bulk import UploadedRow, create_uploaded_data_batch
 from knitgraph.graph_schema.tags import Tag
 from knitgraph.graph_schema.timefmt import now_ms, parse_instant
-from knitgraph.executors import Job, Mount
-from knitgraph.executors.process import ProcessExecutor
 from knitgraph.server.settings import Settings
 from tests.podman import Podman, PodmanError, podman_engine
 
 from .harness import (
-    BenchError, Knitgraph, connect_graph, graphql, isolated_knitgraph, machine, percentile, positive_env, print_table, tool,
+    BenchError,
+    Knitgraph,
+    connect_graph,
+    graphql,
+    isolated_knitgraph,
+    machine,
+    percentile,
+    positive_env,
+    print_table,
+    tool,
 )
 
 EXECUTORS_ENV, DEFAULT_EXECUTORS = "BENCH_RUNS_EXECUTORS", "process,docker"
@@ -158,7 +168,7 @@ def uniform_sum_quantile(count: int, share: float, width: float = LOOP_SECONDS) 
 
     def cdf(x: float) -> float:
         terms = (math.comb(count, j) * (x - j) ** count * (1 if j % 2 == 0 else -1)
-                 for j in range(int(math.floor(x)) + 1))
+                 for j in range(math.floor(x) + 1))
         return float(sum(terms)) / math.factorial(count)
 
     low, high = 0.0, float(count)

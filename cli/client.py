@@ -10,6 +10,7 @@ from importlib.resources import files
 from typing import Any
 
 import httpx
+
 from knitgraph.archive import DIGEST_HEADER
 
 from .errors import KnitCliError
@@ -118,19 +119,18 @@ class KnitClient:
     @contextlib.contextmanager
     def download(self, knit_id: str) -> Iterator[tuple[str, Iterator[bytes]]]:
         """The Data's tar stream and the digest the server promises for it."""
-        with self._reaching():
-            with self.http.stream("GET", f"/api/data/{knit_id}/content") as response:
-                if response.status_code != 200:
-                    response.read()
-                    raise _error_from_body(response)
-                yield response.headers[DIGEST_HEADER], response.iter_bytes()
+        with self._reaching(), self.http.stream("GET", f"/api/data/{knit_id}/content") as response:
+            if response.status_code != 200:
+                response.read()
+                raise _error_from_body(response)
+            yield response.headers[DIGEST_HEADER], response.iter_bytes()
 
     @contextlib.contextmanager
     def run_log(self, run_id: str, follow: bool) -> Iterator[Iterator[bytes]]:
         """A Run's log as it is written (``follow``) or as it is now."""
-        with self._reaching():
-            with self.http.stream("GET", f"/api/runs/{run_id}/log", params={"follow": str(follow).lower()}) as response:
-                if response.status_code != 200:
-                    response.read()
-                    raise _error_from_body(response)
-                yield response.iter_bytes()
+        params = {"follow": str(follow).lower()}
+        with self._reaching(), self.http.stream("GET", f"/api/runs/{run_id}/log", params=params) as response:
+            if response.status_code != 200:
+                response.read()
+                raise _error_from_body(response)
+            yield response.iter_bytes()

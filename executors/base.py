@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-
 RUN_LABEL = "knitgraph.run"
 """The label (Docker) or Kubernetes label that carries a task's runId."""
 

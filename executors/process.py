@@ -156,9 +156,9 @@ class ProcessExecutor:
             # One byte over: a file stopped there puts the outputs over their limit, which names it.
             resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output + 1, limits.output + 1))
 
-        log = open(job.log_file, "ab") if job.log_file else subprocess.DEVNULL
+        log = open(job.log_file, "ab") if job.log_file else subprocess.DEVNULL  # noqa: SIM115 - the child's, closed below
         try:
-            return subprocess.Popen(  # noqa: PLW1509 - preexec_fn only calls prctl, umask, write and setrlimit
+            return subprocess.Popen(  # preexec_fn only calls prctl, umask, write and setrlimit
                 command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True, preexec_fn=confine, pass_fds=(seccomp,),
             )

@@ -22,8 +22,9 @@ Two differences from a real upload, on purpose:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final, LiteralString, Sequence
+from typing import Any, Final, LiteralString
 
 from neo4j import AsyncManagedTransaction
 

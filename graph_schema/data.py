@@ -184,7 +184,7 @@ async def get_data(graph: Graph, knit_id: str) -> DataRecord:
     return found[0]
 
 
-def _single(values: set[str]) -> str | None | bool:
+def _single(values: set[str]) -> str | bool | None:
     """One value, ``None`` for none, ``False`` when two different values make a query unsatisfiable."""
     if len(values) > 1:
         return False

@@ -12,7 +12,8 @@ knitgraph's own making (a Cypher syntax error, a type error) are bugs and pass u
 from __future__ import annotations
 
 import contextlib
-from typing import AsyncIterator, Awaitable, Callable, Concatenate, Final, ParamSpec, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Concatenate, Final, ParamSpec, TypeVar
 
 import neo4j.exceptions as neo4j_exc
 from neo4j import AsyncGraphDatabase, AsyncManagedTransaction

@@ -16,7 +16,7 @@ from typing import Any, Final, LiteralString
 from neo4j import AsyncManagedTransaction
 
 from .driver import Graph
-from .errors import ConflictError, NotFoundError, run_not_found
+from .errors import ConflictError, run_not_found
 from .nominations import renominate_data
 from .projection import project_nominated
 from .records import RunStatus

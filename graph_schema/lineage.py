@@ -13,7 +13,7 @@ would instead enumerate every path, so the bound is written into the query as a 
 
 from __future__ import annotations
 
-from typing import Any, LiteralString, cast
+from typing import Any, LiteralString
 
 from neo4j import AsyncManagedTransaction
 

@@ -19,10 +19,10 @@ from neo4j import AsyncManagedTransaction
 from .audit import record_action
 from .driver import Graph
 from .errors import ConflictError, InvalidInputError, NotFoundError, plan_not_found
-from .projection import project_nominated
 from .images import split_image
 from .nominations import nominate_for_plan
 from .plan_spec import ON_NODE_MODES, PlanSpec, check_quantity, parse_annotations
+from .projection import project_nominated
 from .records import Mountpoint, PlanInput, PlanLink, PlanOutput, PlanRecord, RunStatus
 from .summaries import input_mountpoint, plan_summary, tag_list
 from .tags import KEY_ID, KEY_TIMESTAMP, Tag
@@ -224,7 +224,8 @@ def _plan_record(row: dict[str, Any]) -> PlanRecord:
     log: PlanOutput | None = None
     for o in row["outputs"]:
         links = tuple(sorted((PlanLink(plan_summary(link["plan"]), input_mountpoint(link["input"]))
-                              for link in o["links"]), key=lambda l: (l.plan.plan_id, l.mountpoint.path if l.mountpoint else "/log")))
+                              for link in o["links"]),
+                             key=lambda l: (l.plan.plan_id, l.mountpoint.path if l.mountpoint else "/log")))
         built = PlanOutput(Mountpoint(o["path"], tag_list(o["tags"])), links)
         if o["isLog"]:
             log = built

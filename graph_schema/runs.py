@@ -10,9 +10,9 @@ from typing import Any, Final, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from .driver import Graph
-from .errors import InvalidInputError, NotFoundError, run_not_found
 from .audit import actions
+from .driver import Graph
+from .errors import InvalidInputError, run_not_found
 from .records import Assignment, Mountpoint, RunRecord, RunStatus
 from .summaries import input_mountpoint, run_summary, tag_list
 

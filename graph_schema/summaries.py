@@ -6,7 +6,8 @@ written out in each query), and these functions are the one place that reads the
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .records import Exit, Mountpoint, PlanSummary, RunStatus, RunSummary
 from .tags import KEY_ID, KEY_TIMESTAMP, Tag, normalize

@@ -7,8 +7,8 @@ Keys starting with ``knit#`` are system tags. They are derived from the graph, n
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from .errors import InvalidInputError
 from .timefmt import format_ms, parse_instant

@@ -9,7 +9,7 @@ Knitfab prints them (``2024-11-18T05:12:32.075+00:00``).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InvalidInputError
@@ -21,20 +21,20 @@ _DURATION_UNITS = {
 
 
 def now_ms() -> int:
-    return int(datetime.now(timezone.utc).timestamp() * 1000)
+    return int(datetime.now(UTC).timestamp() * 1000)
 
 
 def to_ms(moment: datetime) -> int:
     if moment.tzinfo is None:
         moment = moment.astimezone()
-    return int(round(moment.timestamp() * 1000))
+    return round(moment.timestamp() * 1000)
 
 
 def from_ms(millis: int) -> datetime:
-    return datetime.fromtimestamp(millis / 1000, timezone.utc)
+    return datetime.fromtimestamp(millis / 1000, UTC)
 
 
-def format_ms(millis: int, tz: tzinfo | None = timezone.utc) -> str:
+def format_ms(millis: int, tz: tzinfo | None = UTC) -> str:
     moment = from_ms(millis).astimezone(tz)
     text = moment.strftime("%Y-%m-%dT%H:%M:%S")
     fraction = f"{millis % 1000:03d}".rstrip("0")
@@ -66,7 +66,7 @@ def parse_duration_ms(text: str) -> int:
             f"'{text}' is not a duration", "write it as Go does, e.g. 90s, 15m, 1h30m"
         )
     seconds = sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
-    return int(round(seconds * 1000))
+    return round(seconds * 1000)
 
 
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
@@ -75,7 +75,7 @@ _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
 def parse_timezone(text: str) -> tzinfo:
     """An IANA zone name (``Asia/Tokyo``), ``UTC``/``Z``, or a numeric offset (``+09:00``)."""
     if text in ("Z", "UTC"):
-        return timezone.utc
+        return UTC
     offset = _OFFSET.match(text)
     if offset:
         sign, hours, minutes = offset.groups()

@@ -27,8 +27,8 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 from urllib3.exceptions import HTTPError
 
-from knitgraph.graph_schema.errors import InvalidInputError, UnavailableError
 from knitgraph.executors import LOST_WORKER, RUN_LABEL, ExitStatus, Job
+from knitgraph.graph_schema.errors import InvalidInputError, UnavailableError
 
 from . import job_spec, job_status
 

@@ -22,9 +22,9 @@ import re
 from pathlib import PurePosixPath
 from typing import Any
 
-from knitgraph.graph_schema.errors import InvalidInputError
 from knitgraph.executors import RUN_LABEL, Job, task_name
 from knitgraph.executors.limits import LIMIT_KINDS
+from knitgraph.graph_schema.errors import InvalidInputError
 
 CONTAINER = "main"
 DATA_VOLUME = "data"

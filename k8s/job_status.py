@@ -9,8 +9,9 @@ a pod running or finished means running; anything else is still starting.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 from knitgraph.executors import ExitStatus
 

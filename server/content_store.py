@@ -16,8 +16,9 @@ import shutil
 import threading
 import time
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import AsyncIterator, Awaitable, Callable, Iterator, Protocol
+from typing import Protocol
 
 import anyio
 import anyio.from_thread

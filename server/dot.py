@@ -9,7 +9,15 @@ from __future__ import annotations
 from datetime import tzinfo
 from html import escape
 
-from knitgraph.graph_schema.records import Lineage, LineageData, LineageRun, PlanGraph, PlanGraphPlan, PlanSummary, RunStatus
+from knitgraph.graph_schema.records import (
+    Lineage,
+    LineageData,
+    LineageRun,
+    PlanGraph,
+    PlanGraphPlan,
+    PlanSummary,
+    RunStatus,
+)
 from knitgraph.graph_schema.tags import KEY_TRANSIENT
 from knitgraph.graph_schema.timefmt import format_ms
 

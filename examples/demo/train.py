@@ -11,7 +11,7 @@ sums: dict[str, list[float]] = {}
 counts: dict[str, int] = {}
 for row in rows:
     total = sums.setdefault(row["label"], [0.0] * len(features))
-    sums[row["label"]] = [t + float(row[f]) for t, f in zip(total, features)]
+    sums[row["label"]] = [t + float(row[f]) for t, f in zip(total, features, strict=True)]
     counts[row["label"]] = counts.get(row["label"], 0) + 1
 model = {"features": features, "centroids": {k: [v / counts[k] for v in s] for k, s in sums.items()}}
 pathlib.Path("/out/model/model.json").write_text(json.dumps(model, indent=2))

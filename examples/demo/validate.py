@@ -11,7 +11,7 @@ with open("/in/dataset/raw/flowers.csv") as source:
 
 def predict(row: dict[str, str]) -> str:
     values = [float(row[f]) for f in model["features"]]
-    return min(model["centroids"], key=lambda k: sum((a - b) ** 2 for a, b in zip(model["centroids"][k], values)))
+    return min(model["centroids"], key=lambda k: sum((a - b) ** 2 for a, b in zip(model["centroids"][k], values, strict=True)))
 
 
 hits = [predict(row) == row["label"] for row in rows]

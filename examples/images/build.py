@@ -113,7 +113,7 @@ def engine() -> docker.DockerClient:
         client.ping()
     except docker.errors.DockerException as exc:
         raise SystemExit(f"no container engine answers ({exc}); start Docker, or Podman's socket "
-                         "(`podman system service --time=0 unix:///tmp/podman.sock`) and set DOCKER_HOST to it")
+                         "(`podman system service --time=0 unix:///tmp/podman.sock`) and set DOCKER_HOST to it") from exc
     return client
 
 
@@ -165,7 +165,7 @@ def ensure(client: docker.DockerClient, image: Image, base_id: str, rebuild: boo
                             tag=image.tag, labels={LABEL: digest}, rm=True, network_mode="none")
     except docker.errors.BuildError as exc:
         log = "".join(str(step.get("stream", step.get("error", ""))) for step in exc.build_log)
-        raise SystemExit(f"building {image.tag} failed: {exc}\n{log[-3000:]}")
+        raise SystemExit(f"building {image.tag} failed: {exc}\n{log[-3000:]}") from exc
     say(f"built {image.tag} in {time.monotonic() - started:.1f} s")
 
 

@@ -16,11 +16,11 @@ import httpx
 from knitgraph.executors.processes import live_pid, reap_when_done
 from knitgraph.graph_schema.errors import UnavailableError
 
+from ..private_folders import private_folder
 from ..services.access import admin_token
 from ..settings import Settings
 from .access import on_graph
 from .tls import tls_files
-from ..private_folders import private_folder
 
 
 class BackgroundServer:

@@ -11,17 +11,17 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
-from typing import Callable
 
 import platformdirs
 
+from knitgraph.executors.processes import die_with_parent, live_pid, reap_when_done
 from knitgraph.graph_schema.errors import UnavailableError
 
-from knitgraph.executors.processes import die_with_parent, live_pid, reap_when_done
-from ..settings import Settings
 from ..private_folders import private_folder
+from ..settings import Settings
 
 MAIN_CLASS = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_CLASS = "org.neo4j.cli.AdminTool"
@@ -195,7 +195,7 @@ class EmbeddedNeo4j:
             "-cp", f"{self.lib}/*", MAIN_CLASS, f"--home-dir={self.dir}", f"--config-dir={self.conf}",
         ]
         with open(self.console_log, "ab") as console:
-            process = subprocess.Popen(  # noqa: PLW1509 - preexec_fn only calls prctl
+            process = subprocess.Popen(  # preexec_fn only calls prctl
                 command, stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
                 start_new_session=True, cwd=self.dir, preexec_fn=die_with_parent if die_with_caller else None,
             )

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import anyio
 import anyio.abc
 
 from knitgraph.executors import LOST_WORKER, Execution, Executor, Job, Mount
+from knitgraph.executors.limits import LimitedExecution
 from knitgraph.graph_schema import lifecycle, plans, runs
 from knitgraph.graph_schema.errors import (
     ConflictError,
@@ -32,8 +34,6 @@ from knitgraph.graph_schema.errors import (
 )
 from knitgraph.graph_schema.records import RunStatus
 from knitgraph.graph_schema.timefmt import now_ms
-
-from knitgraph.executors.limits import LimitedExecution
 
 from ..services import Services
 from ..services.runs import finish_run
@@ -119,7 +119,7 @@ class RunManager:
                 if execution is not None and status in (RunStatus.COMPLETING, RunStatus.ABORTING):
                     try:
                         await execution.stop()
-                    except Exception:  # noqa: BLE001 - a loop edge: one failed stop must not end the manager
+                    except Exception:  # a loop edge: one failed stop must not end the manager
                         logger.exception("run %s: could not stop its task", run_id)
 
     async def _load_job(self, run_id: str) -> Job:
@@ -144,7 +144,7 @@ class RunManager:
             with anyio.CancelScope(shield=True), anyio.move_on_after(20):
                 await self._abandon(run_id)
             raise
-        except Exception:  # noqa: BLE001 - a loop edge: log, and let recovery fail the run
+        except Exception:  # a loop edge: log, and let recovery fail the run
             logger.exception("run %s: unexpected error", run_id)
         try:
             await until_recorded(f"run {run_id}'s finish", lambda: finish_run(self.services, run_id))
@@ -180,8 +180,9 @@ class RunManager:
         except (NotFoundError, InvalidInputError) as exc:
             await self._fail_to_start(run_id, exc)
             return
-        except UnavailableError as exc:
-            await until_recorded(f"run {run_id}'s start failure", lambda: self._fail_to_start(run_id, exc))
+        except UnavailableError as unavailable:
+            failure: KnitError = unavailable  # outlives the except clause, for the retried write
+            await until_recorded(f"run {run_id}'s start failure", lambda: self._fail_to_start(run_id, failure))
             return
         self.executing[run_id] = execution
         await until_recorded(f"run {run_id}'s start", lambda: lifecycle.change_status(

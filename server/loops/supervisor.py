@@ -7,8 +7,8 @@ doubling to 30 s) and resumes each as soon as an attempt succeeds, so nothing ne
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
 
 import anyio
 
@@ -46,7 +46,7 @@ class Supervisor:
                 message = "ended"
             except KnitError as exc:
                 message = str(exc)
-            except Exception as exc:  # noqa: BLE001 - the loops' one edge: a bug must not stop the server
+            except Exception as exc:  # the loops' one edge: a bug must not stop the server
                 logger.exception("%s failed unexpectedly", name)
                 message = f"unexpected error: {type(exc).__name__}"
             if anyio.current_time() - started > MAX_DELAY_SECONDS:

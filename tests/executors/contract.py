@@ -22,9 +22,9 @@ something in every case and nothing is skipped:
   container and its reason; the others leave the code to speak).
 
 Stop is held for all: a running task ends, ``wait`` returns a failure, and nothing of the task runs
-afterwards (``task_runs``: a process, a container, a pod). Logs are held for all: what the task prints reaches ``job.log_file``. On kwok, what "the task
-prints" is the log its node serves (kwok's ``ClusterLogs`` file), read through the pod log API as
-a real container's would be.
+afterwards (``task_runs``: a process, a container, a pod). Logs are held for all: what the task
+prints reaches ``job.log_file``. On kwok, what "the task prints" is the log its node serves
+(kwok's ``ClusterLogs`` file), read through the pod log API as a real container's would be.
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ class ExecutorContract:
     async def assert_task_ended(self, job: Job) -> None:
         """Nothing of the task runs any more (a pod may take a moment to be collected)."""
         with anyio.fail_after(TIMEOUT):
-            while await self.task_runs(job):
+            while await self.task_runs(job):  # noqa: ASYNC110 - polls another system's state
                 await anyio.sleep(0.2)
 
     # -- the contract --------------------------------------------------------------------------

@@ -186,7 +186,7 @@ class Recorder:
                     self.deleted.add((kind, name))
                 else:
                     seen[name] = obj
-        except (ApiException, Exception):  # noqa: BLE001 - the watch ends with the test
+        except (ApiException, Exception):  # noqa: BLE001, S110 - the watch ends with the test
             pass
 
     def stop(self) -> None:

@@ -10,9 +10,10 @@ cannot change (``runs_commands = False``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Iterator
+from typing import ClassVar
 
 import anyio.to_thread
 import pytest

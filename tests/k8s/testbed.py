@@ -103,7 +103,7 @@ class LocalCluster:
             try:
                 if check():
                     return
-            except Exception:  # noqa: BLE001 - not up yet
+            except Exception:  # noqa: BLE001, S110 - not up yet
                 pass
             if time.monotonic() > deadline:
                 tails = "\n".join(f"--- {n}\n{self.log_tail(n)}" for n in names)

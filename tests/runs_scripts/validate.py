@@ -9,7 +9,7 @@ rows = list(csv.reader(pathlib.Path("/in/dataset/data.csv").open()))
 
 
 def predict(values: list[float]) -> str:
-    return min(model, key=lambda label: sum((a - b) ** 2 for a, b in zip(model[label], values)))
+    return min(model, key=lambda label: sum((a - b) ** 2 for a, b in zip(model[label], values, strict=True)))
 
 
 correct = sum(predict([float(v) for v in features]) == label for *features, label in rows)

@@ -6,8 +6,8 @@ from enum import Enum
 
 import strawberry
 
-from ...services import data as data_service
 from ...auth.roles import CanEdit
+from ...services import data as data_service
 from ..context import Info
 from ..types.data import Data
 
@@ -55,7 +55,8 @@ class DataMutation:
     async def push_data(
         self, info: Info, upload_id: strawberry.ID, digest: str, tags: list[str] | None = None
     ) -> Data:
-        return Data.from_record(await data_service.push_data(info.context.services, info.context.actor, str(upload_id), digest, tags or []))
+        pushed = await data_service.push_data(info.context.services, info.context.actor, str(upload_id), digest, tags or [])
+        return Data.from_record(pushed)
 
     @strawberry.mutation(
         permission_classes=[CanEdit],
@@ -69,5 +70,7 @@ class DataMutation:
         remove: list[str] | None = None,
         remove_key: list[str] | None = None,
     ) -> Data:
-        changed = await data_service.tag_data(info.context.services, info.context.actor, str(knit_id), add or [], remove or [], remove_key or [])
+        changed = await data_service.tag_data(
+            info.context.services, info.context.actor, str(knit_id), add or [], remove or [], remove_key or []
+        )
         return Data.from_record(changed)

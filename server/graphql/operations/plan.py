@@ -8,8 +8,8 @@ from strawberry.scalars import JSON
 from knitgraph.graph_schema.errors import InvalidInputError
 from knitgraph.graph_schema.plan_spec import PlanSpec
 
-from ...services import plans as plan_service
 from ...auth.roles import CanEdit
+from ...services import plans as plan_service
 from ..context import Info
 from ..types.plan import Plan
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from ...services import runs as run_service
 from ...auth.roles import CanEdit
+from ...services import runs as run_service
 from ..context import Info
 from ..types.run import Run
 from ..types.status import RunStatusValue, to_statuses
@@ -43,7 +43,9 @@ class RunMutation:
     async def stop_run(self, info: Info, run_id: strawberry.ID, fail: bool = False) -> Run:
         return Run.from_record(await run_service.stop_run(info.context.services, info.context.actor, str(run_id), fail))
 
-    @strawberry.mutation(permission_classes=[CanEdit], description="Run a finished Run again: new outputs, same runId, back to waiting.")
+    @strawberry.mutation(
+        permission_classes=[CanEdit], description="Run a finished Run again: new outputs, same runId, back to waiting."
+    )
     async def retry_run(self, info: Info, run_id: strawberry.ID) -> Run:
         return Run.from_record(await run_service.retry_run(info.context.services, info.context.actor, str(run_id)))
 

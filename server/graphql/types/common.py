@@ -8,6 +8,7 @@ from knitgraph.graph_schema import records
 from knitgraph.graph_schema.audit import Action as ActionRecord
 from knitgraph.graph_schema.tags import Tag
 from knitgraph.graph_schema.timefmt import format_ms
+
 from .status import RunStatusValue, to_value
 
 

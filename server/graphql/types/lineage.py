@@ -13,6 +13,7 @@ from knitgraph.graph_schema.timefmt import format_ms, parse_timezone
 from ... import dot
 from .common import Mountpoint, RunSummary, tag_strings
 
+
 @strawberry.type(description="A Data in a lineage.")
 class LineageData:
     knit_id: strawberry.ID
