@@ -85,6 +85,7 @@ async def _inspect(tx: AsyncManagedTransaction, run_id: str, now: int) -> _Inspe
 
 async def _stop(tx: AsyncManagedTransaction, run_id: str, fail: bool, now: int, by: str | None) -> RunStatus:
     run = await _inspect(tx, run_id, now)
+    allowed: tuple[RunStatus, ...]
     if fail:
         allowed = (RunStatus.DEACTIVATED, RunStatus.WAITING, RunStatus.READY, RunStatus.STARTING, RunStatus.RUNNING,
                    RunStatus.ABORTING)
