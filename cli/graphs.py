@@ -40,6 +40,8 @@ def graph_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="dot text, svg or png (rendered with graphviz's `dot`), or json (nodes and edges)."),
         click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
                      help="Write to FILE instead of stdout."),
+        click.option("--full-ids", is_flag=True,
+                     help="Show whole ids (by default cut to 8 characters, the whole id in each node's tooltip)."),
     ]):
         command = option(command)
     return command

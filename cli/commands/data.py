@@ -125,7 +125,7 @@ def tag(cli: CliContext, add: tuple[str, ...], remove: tuple[str, ...], remove_k
 @click.argument("knit_id")
 @pass_cli
 def lineage(cli: CliContext, upstream: bool, downstream: bool, numbers: str, max_nodes: int, fmt: str,
-            output: str | None, statuses: tuple[str, ...], knit_id: str) -> None:
+            output: str | None, statuses: tuple[str, ...], full_ids: bool, knit_id: str) -> None:
     """Draw the Data and Runs around a Data as graphviz dot (or svg, png, json).
 
     A step goes from a Data to the Run that made it (upstream) or to the Runs that read it
@@ -137,6 +137,8 @@ def lineage(cli: CliContext, upstream: bool, downstream: bool, numbers: str, max
     if fmt == "json":
         answer = cli.client.graphql("DataLineageJson", **variables)["lineage"]
     else:
-        answer = cli.client.graphql("DataLineageDot", **variables, timezone=graphs.local_timezone())["lineage"]
+        answer = cli.client.graphql(
+            "DataLineageDot", **variables, timezone=graphs.local_timezone(), fullIds=full_ids
+        )["lineage"]
     graphs.warn_if_truncated("data lineage", answer, max_nodes)
     graphs.emit("data lineage", fmt, output, answer.get("dot"), answer)

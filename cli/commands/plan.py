@@ -156,7 +156,7 @@ def serviceaccount(cli: CliContext, name: str | None, unset: bool, plan_id: str)
 @click.argument("plan_id")
 @pass_cli
 def graph(cli: CliContext, upstream: bool, downstream: bool, numbers: str, max_nodes: int, fmt: str,
-          output: str | None, plan_id: str) -> None:
+          output: str | None, full_ids: bool, plan_id: str) -> None:
     """Draw the Plans around a Plan as graphviz dot (or svg, png, json).
 
     Plans are linked where an output or log of one feeds an input of another; a step is one
@@ -164,7 +164,9 @@ def graph(cli: CliContext, upstream: bool, downstream: bool, numbers: str, max_n
     """
     variables = dict(planId=plan_id, upstream=upstream, downstream=downstream, depth=graphs.depth(numbers),
                      maxNodes=max_nodes)
-    operation = "PlanGraphJson" if fmt == "json" else "PlanGraphDot"
-    answer = cli.client.graphql(operation, **variables)["planGraph"]
+    if fmt == "json":
+        answer = cli.client.graphql("PlanGraphJson", **variables)["planGraph"]
+    else:
+        answer = cli.client.graphql("PlanGraphDot", **variables, fullIds=full_ids)["planGraph"]
     graphs.warn_if_truncated("plan graph", answer, max_nodes)
     graphs.emit("plan graph", fmt, output, answer.get("dot"), answer)

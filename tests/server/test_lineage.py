@@ -61,10 +61,13 @@ def test_dot_of_the_reference_scenario(knit: Knit, tmp_path: Path) -> None:
                  f'"r{run2["runId"]}" -> "d{data2}" [label="/out/1"];',
                  f'"r{run2["runId"]}" -> "d{log}" [label="(log)"];'):
         assert f"\t{edge}\n" in dot
-    assert f'<TD BGCOLOR="#d4ecc6">knit#id: {data1}</TD>' in dot  # the start Data
-    assert f'<TD BGCOLOR="#FFFFFF">knit#id: {data2}</TD>' in dot
+    assert f'<TD BGCOLOR="#d4ecc6">knit#id: {data1[:8]}…</TD>' in dot  # the start Data, its id cut short
+    assert f'<TD BGCOLOR="#FFFFFF">knit#id: {data2[:8]}…</TD>' in dot
+    assert f'\ttooltip="knit#id:{data2}"\n' in dot and f'\ttooltip="runId:{run2["runId"]}"\n' in dot
     assert '<FONT COLOR="#007700"><B>done</B></FONT>' in dot and "image = trainer:v1" in dot and "knit#uploaded" in dot
     assert "<B>kind</B>:raw" in dot
+    full = knit("data", "lineage", "--full-ids", data1).stdout
+    assert f'<TD BGCOLOR="#d4ecc6">knit#id: {data1}</TD>' in full and f"id: {run2['runId']}</TD>" in full
 
 
 def test_times_are_shown_in_the_callers_zone(knit: Knit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -152,7 +155,8 @@ def test_plan_graph_links_outputs_to_inputs(knit: Knit, branching: dict[str, str
     for name in ("p1", "p2", "p3"):
         assert f'\t\t"p{plans[name]}"[\n' in dot  # each plan up or down from p2, as its own cluster
     assert dot.count("\tsubgraph {\n\t\tcluster=true\n") == 3  # p4 is p2's sibling, neither up nor down
-    assert f'<TD BGCOLOR="#EDD9B4">id: {plans["p2"]}</TD>' in dot
+    assert f'<TD BGCOLOR="#EDD9B4">id: {plans["p2"][:8]}…</TD>' in dot
+    assert f'<TD BGCOLOR="#EDD9B4">id: {plans["p2"]}</TD>' in knit("plan", "graph", "--full-ids", plans["p2"]).stdout
     assert f'\t"p{plans["p1"]}@/out/1" -> "p{plans["p2"]}@/in/1";\n' in dot
     assert f'\t"p{plans["p2"]}@/out/1" -> "p{plans["p3"]}@/in/1";\n' in dot
     assert f'"p{plans["p4"]}@/in/1"' not in dot
@@ -202,3 +206,16 @@ def test_graphql_answers_in_one_request(client: TestClient, knit: Knit, tmp_path
     bad_zone = graphql(client, """query($id: ID!) { lineage(knitId: $id) { dot(timezone: "Mars/Olympus") } }""",
                        id=data)["errors"][0]
     assert "'Mars/Olympus' is not a time zone" in bad_zone["extensions"]["reason"]
+
+
+def test_plans_of_one_image_are_told_apart_by_name(knit: Knit, tmp_path: Path) -> None:
+    first = apply(knit, tmp_path, "shared", {"/in/1": "kind:a"}, {"/out/1": "kind:b"})
+    knit("plan", "annotate", "--add", "name=prepare", first)
+    second = tmp_path / "second.yaml"
+    second.write_text(yaml.safe_dump({
+        "image": "shared:v1", "entrypoint": ["sh", "-c", "true"], "annotations": ["name=train"],
+        "inputs": [{"path": "/in/1", "tags": ["kind:b"]}], "outputs": [{"path": "/out/1", "tags": ["kind:c"]}],
+    }))
+    knit("plan", "apply", str(second))
+    dot = knit("plan", "graph", first).stdout
+    assert "<B>prepare</B><BR/>image = shared:v1" in dot and "<B>train</B><BR/>image = shared:v1" in dot

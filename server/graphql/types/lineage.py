@@ -13,6 +13,8 @@ from knitgraph.graph_schema.timefmt import format_ms, parse_timezone
 from ... import dot
 from .common import Mountpoint, RunSummary, tag_strings
 
+FULL_IDS_HELP = "Show whole ids; by default they are cut to 8 characters, the whole id in the tooltip."
+
 
 @strawberry.type(description="A Data in a lineage.")
 class LineageData:
@@ -98,9 +100,10 @@ class Lineage:
         timezone: Annotated[str, strawberry.argument(
             description="Zone of the times shown: an IANA name (Asia/Tokyo), UTC, or +09:00."
         )] = "UTC",
+        full_ids: Annotated[bool, strawberry.argument(description=FULL_IDS_HELP)] = False,
     ) -> str:
         zone = parse_timezone(timezone)
-        return dot.lineage_dot(self.record, zone, connect_distant=self.filtered)
+        return dot.lineage_dot(self.record, zone, connect_distant=self.filtered, full_ids=full_ids)
 
 
 @strawberry.type(description="A Plan in a plan graph.")
@@ -133,8 +136,8 @@ class PlanGraph:
     record: strawberry.Private[records.PlanGraph]
 
     @strawberry.field(description="The plan graph as graphviz dot, drawn as Knitfab draws it.")
-    def dot(self) -> str:
-        return dot.plan_graph_dot(self.record)
+    def dot(self, full_ids: Annotated[bool, strawberry.argument(description=FULL_IDS_HELP)] = False) -> str:
+        return dot.plan_graph_dot(self.record, full_ids=full_ids)
 
     @classmethod
     def from_record(cls, graph: records.PlanGraph) -> PlanGraph:
