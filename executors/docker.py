@@ -9,6 +9,7 @@ read-write; ``resources`` become the container's memory and CPU limits; no netwo
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any, Protocol
 
@@ -21,6 +22,8 @@ from knitgraph.graph_schema.errors import UnavailableError
 from knitgraph.graph_schema.quantities import cpu_nanos, memory_bytes
 
 from .base import RUN_LABEL, ExitStatus, Job, task_name
+
+logger = logging.getLogger("knitgraph.executors.docker")
 
 
 class DockerSettings(Protocol):
@@ -90,8 +93,9 @@ class DockerExecutor:
                 self._client.ping()
             except docker.errors.DockerException as exc:
                 self._client = None
+                logger.warning("no container engine answers at %s: %s", self.settings.docker_host or "DOCKER_HOST", exc)
                 raise UnavailableError(
-                    f"no container engine answers ({exc})",
+                    "no container engine answers (the server log has the details)",
                     "start Docker, or Podman's socket (`podman system service`), and set DOCKER_HOST to it",
                 ) from exc
         return self._client
