@@ -71,7 +71,10 @@ def load(text: str, source: str) -> tuple[Any, yaml.Node | None]:
         raise too_large(source)
     if _flow_depth(text) > MAX_FLOW_DEPTH:
         raise KnitCliError(f"{source} nests too deep (more than {MAX_FLOW_DEPTH} brackets)", "write flatter YAML")
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # the reader checks every character first
+        raise KnitCliError(f"{source} is not valid YAML: {exc}", "fix the YAML syntax") from exc
     try:
         node = loader.get_single_node()
         if node is None:
@@ -94,4 +97,8 @@ def read_file(path: Path) -> tuple[Any, yaml.Node | None]:
     """:func:`load` of the file at ``path``, refused by its size before it is read."""
     if path.stat().st_size > MAX_BYTES:
         raise too_large(str(path))
-    return load(path.read_text(), str(path))
+    try:
+        text = path.read_bytes().decode()
+    except UnicodeDecodeError as exc:
+        raise KnitCliError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})", "save it as UTF-8") from exc
+    return load(text, str(path))
