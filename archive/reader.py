@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import posixpath
@@ -16,17 +17,46 @@ from .errors import UnsafeArchiveError
 CHUNK = 1 << 20
 
 
+# Linux's PATH_MAX and NAME_MAX; and folders nested deeper than any real tree (each level costs a
+# path lookup on every later entry).
+MAX_PATH_BYTES = 4096
+MAX_NAME_BYTES = 255
+MAX_DEPTH = 1000
+# Errors an entry itself causes (a file where its folder should be, a path too long once placed).
+_ENTRY_ERRNOS = frozenset({errno.ENAMETOOLONG, errno.ENOTDIR, errno.EISDIR, errno.ENOENT, errno.ELOOP})
+
+
 def _safe_name(name: str) -> str:
     normal = posixpath.normpath(name)
     if name.startswith("/") or normal == ".." or normal.startswith("../") or "\x00" in name:
         raise UnsafeArchiveError(
-            f"archive entry '{name}' points outside the target directory",
+            f"archive entry '{name[:200]}' points outside the target directory",
             "archives must hold relative paths without '..'; create it with `knit data push`",
         )
+    _check_length(normal)
     return normal
 
 
+def _check_length(name: str) -> None:
+    parts = name.split("/")
+    if len(name.encode(errors="surrogateescape")) > MAX_PATH_BYTES or len(parts) > MAX_DEPTH:
+        raise UnsafeArchiveError(
+            f"archive entry '{name[:80]}…' is too long or nested too deep",
+            f"keep paths within {MAX_PATH_BYTES} bytes and {MAX_DEPTH} folders deep",
+        )
+    if any(len(part.encode(errors="surrogateescape")) > MAX_NAME_BYTES for part in parts):
+        raise UnsafeArchiveError(
+            f"archive entry '{name[:80]}…' has a name longer than {MAX_NAME_BYTES} bytes",
+            f"rename files and folders to at most {MAX_NAME_BYTES} bytes each",
+        )
+
+
 def _check_link_target(name: str, target: str) -> None:
+    if not target or "\x00" in target or len(target.encode(errors="surrogateescape")) > MAX_PATH_BYTES:
+        raise UnsafeArchiveError(
+            f"link '{name[:200]}' has an empty, NUL-bearing or too long target",
+            f"links must point somewhere, within {MAX_PATH_BYTES} bytes",
+        )
     if link_leaves_tree(name, target):
         raise UnsafeArchiveError(
             f"link '{name}' points outside the target directory (to '{target}')",
@@ -63,6 +93,7 @@ def _read(
 ) -> TreeDigest:
     digest = TreeDigest()
     hashes: dict[str, tuple[bool, int, str]] = {}
+    name = ""
     try:
         with tarfile.open(fileobj=stream, mode="r|", bufsize=CHUNK) as tar:
             for member in tar:
@@ -117,7 +148,14 @@ def _read(
         raise UnsafeArchiveError(f"the archive is damaged: {exc}", "send it again") from exc
     except FileExistsError as exc:
         raise UnsafeArchiveError(
-            f"archive entry '{exc.filename}' appears twice", "archives must name each path once"
+            f"archive entry '{name[:200]}' appears twice", "archives must name each path once"
+        ) from exc
+    except OSError as exc:
+        if exc.errno not in _ENTRY_ERRNOS:
+            raise  # the server's own trouble (a full disk), not the archive's
+        raise UnsafeArchiveError(
+            f"archive entry '{name[:200]}' cannot be stored: {os.strerror(exc.errno or 0)}",
+            "archives must name each path once, keep folders and files apart, and keep paths short",
         ) from exc
     if dest is not None:
         for link in [p for p in dest.rglob("*") if p.is_symlink()]:

@@ -1,4 +1,5 @@
-"""Reading a plan file (Knitfab's YAML): errors name the field and the line; unknown keys warn."""
+"""Reading a plan file (Knitfab's YAML, at most 1 MiB, aliases bounded): errors name the field and the
+line; unknown keys warn."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from . import safe_yaml
 from .errors import KnitCliError
 
 # Keys Knitfab's own documents use by mistake, and the keys they mean (reference §1.4).
@@ -94,12 +96,7 @@ def _unknown_keys(model: BaseModel, path: tuple[Any, ...] = ()) -> list[tuple[An
 
 def read_plan_file(file: Path) -> tuple[PlanFile, list[str]]:
     """The plan in ``file`` and warnings about keys knitgraph does not know."""
-    text = file.read_text()
-    try:
-        node = yaml.compose(text)
-        content = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise KnitCliError(f"fail to parse Plan file {file}: {exc}", "fix the YAML syntax") from exc
+    content, node = safe_yaml.read_file(file)
     if node is None or not isinstance(content, dict):
         raise KnitCliError(f"{file} is not a plan: it must be a YAML mapping", "start from `knit plan template`")
     lines = _lines(node)

@@ -16,6 +16,7 @@ from typing import Any
 import platformdirs
 import yaml
 
+from . import safe_yaml
 from .errors import KnitCliError
 
 DEFAULT_API_ROOT = "http://127.0.0.1:8080"
@@ -34,10 +35,8 @@ def store_path(override: str | None) -> Path:
 
 
 def _read_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise KnitCliError(f"{path} is not valid YAML: {exc}", "fix or remove the file") from exc
+    content, _ = safe_yaml.read_file(path)
+    return content or {}
 
 
 def normalize_api_root(api_root: str) -> str:

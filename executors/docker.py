@@ -33,6 +33,8 @@ from .limits import run_limits
 logger = logging.getLogger("knitgraph.executors.docker")
 SCRATCH = "/tmp"
 
+logger = logging.getLogger("knitgraph.executors.docker")
+
 
 class DockerSettings(Protocol):
     """What the docker executor reads of the server's settings."""
@@ -128,8 +130,9 @@ class DockerExecutor:
                 self._client.ping()
             except docker.errors.DockerException as exc:
                 self._client = None
+                logger.warning("no container engine answers at %s: %s", self.settings.docker_host or "DOCKER_HOST", exc)
                 raise UnavailableError(
-                    f"no container engine answers ({exc})",
+                    "no container engine answers (the server log has the details)",
                     "start Docker, or Podman's socket (`podman system service`), and set DOCKER_HOST to it",
                 ) from exc
         return self._client

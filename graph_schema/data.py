@@ -20,7 +20,7 @@ from .nominations import renominate_data
 from .projection import project_nominated
 from .records import DataRecord, Downstream, Mountpoint, Nomination, RunStatus, Upstream
 from .summaries import input_mountpoint, plan_summary, run_summary, tag_list
-from .tags import KEY_ID, KEY_TIMESTAMP, KEY_TRANSIENT, Tag
+from .tags import KEY_ID, KEY_TIMESTAMP, KEY_TRANSIENT, MAX_TAGS_PER_DATA, Tag, too_many_tags
 from .timefmt import parse_instant
 
 CREATE_UPLOADED_DATA: Final[LiteralString] = """
@@ -33,7 +33,7 @@ ON CREATE SET d.contentDigest = $digest
 FOREACH (tag IN $tags |
     MERGE (t:Tag {key: tag.key, value: tag.value})
     MERGE (d)-[:TAGGED]->(t))
-RETURN d.knitId AS knitId
+RETURN d.knitId AS knitId, COUNT { (d)-[:TAGGED]->(:Tag) } AS tagCount
 """
 
 GET_DATA_DETAILS: Final[LiteralString] = """
@@ -93,7 +93,7 @@ CALL (d) {
 FOREACH (tag IN $add |
     MERGE (t:Tag {key: tag.key, value: tag.value})
     MERGE (d)-[:TAGGED]->(t))
-RETURN d.knitId AS knitId
+RETURN d.knitId AS knitId, COUNT { (d)-[:TAGGED]->(:Tag) } AS tagCount
 """
 
 FIND_CONTENT_STATE: Final[LiteralString] = """
@@ -228,6 +228,8 @@ async def _update_data_tags(tx: AsyncManagedTransaction, /, **params: Any) -> li
     record = await (await tx.run(UPDATE_DATA_TAGS, **params)).single()
     if record is None:
         return None
+    if record["tagCount"] > MAX_TAGS_PER_DATA:
+        raise too_many_tags(record["tagCount"])  # rolls the change back
     await record_action(tx, "data", params["knitId"], "tagged", params["by"], params["now"])
     plans = await renominate_data(tx, [params["knitId"]])
     return await project_nominated(tx, plans, params["now"], params["creation"])
@@ -239,7 +241,8 @@ async def update_data_tags(
 ) -> list[str]:
     """Remove by key, then remove exact tags, then add, renominate and start the Runs that the new
     nominations make, in one transaction. Returns the new run ids. Raises ``NotFoundError`` for an unknown knitId,
-    whatever the change (Knitfab answers 500 for removals only; reference §7.2)."""
+    whatever the change (Knitfab answers 500 for removals only; reference §7.2), and ``InvalidInputError``
+    (nothing changed) when the Data would carry more than ``MAX_TAGS_PER_DATA`` tags."""
     plans = await graph.write(
         _update_data_tags,
         knitId=knit_id, add=_tag_maps(add), remove=_tag_maps(remove), removeKeys=remove_keys, now=now,

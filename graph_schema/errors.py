@@ -2,6 +2,7 @@
 
     KnitError                 reason (what is wrong) + advice (what to run next)
     ├── InvalidInputError     the request itself is wrong; fix it and send again
+    │   └── TooLargeError     the request is over a size limit (body, upload, query cost); send less
     ├── NotFoundError         the named object does not exist
     ├── ConflictError         the object exists but is in a state that forbids the request
     └── UnavailableError      a part knitgraph depends on cannot be reached now; retry later
@@ -28,6 +29,10 @@ class KnitError(Exception):
 
 class InvalidInputError(KnitError):
     code = "INVALID_INPUT"
+
+
+class TooLargeError(InvalidInputError):
+    code = "TOO_LARGE"
 
 
 class NotFoundError(KnitError):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from .errors import InvalidInputError
 from .images import split_image
 from .quantities import count, duration_seconds, quantity_value
-from .tags import KEY_ID, KEY_TIMESTAMP, KEY_TRANSIENT, Tag, check_size, normalize
+from .tags import KEY_ID, KEY_TIMESTAMP, KEY_TRANSIENT, Tag, check_count, check_size, has_control_character, normalize
 from .timefmt import parse_instant
 
 _REPOSITORY = re.compile(r"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._/-][a-z0-9]+)*$")
@@ -25,6 +25,9 @@ _LABEL_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 ON_NODE_MODES = ("may", "prefer", "must")
 DEFAULT_RESOURCES = {"cpu": "1", "memory": "1Gi"}
+# Inputs and outputs together; each input multiplies the Runs a plan can make.
+MAX_MOUNTPOINTS = 100
+MAX_PATH_BYTES = 4096  # Linux's PATH_MAX
 
 
 def invalid(detail: str, advice: str = "fix the plan file and apply it again") -> InvalidInputError:
@@ -100,6 +103,9 @@ class PlanSpec:
         image = _image(image)
         raw_inputs = [(_strip(path), [Tag.parse(t) for t in tags]) for path, tags in inputs]
         raw_outputs = [(_strip(path), [Tag.parse(t) for t in tags]) for path, tags in outputs]
+        if len(raw_inputs) + len(raw_outputs) > MAX_MOUNTPOINTS:
+            raise invalid(f"{len(raw_inputs) + len(raw_outputs)} inputs and outputs, more than {MAX_MOUNTPOINTS}",
+                          "split the work into several plans")
         if not raw_inputs:
             raise invalid("unreachable plan: no inputs", "add at least one input with tags")
         for path, _ in [*raw_inputs, *raw_outputs]:
@@ -114,8 +120,8 @@ class PlanSpec:
             inputs=tuple(built_inputs),
             outputs=tuple(built_outputs),
             log=log_tags,
-            entrypoint=tuple(entrypoint) or None if entrypoint is not None else None,
-            args=tuple(args) or None if args is not None else None,
+            entrypoint=_command("entrypoint", entrypoint),
+            args=_command("args", args),
             active=True if active is None else active,
             resources=with_default_resources(resources or {}),
             on_node={mode: values for mode, values in labels.items() if values},
@@ -144,7 +150,23 @@ def _image(image: str) -> str:
     return f"{repository}:{tag}"
 
 
+def _command(kind: str, words: Iterable[str] | None) -> tuple[str, ...] | None:
+    """The entrypoint or args; a NUL cannot be passed to a program, so it is refused."""
+    if words is None:
+        return None
+    checked = tuple(words)
+    if any("\x00" in word for word in checked):
+        raise invalid(f"{kind} holds a NUL character", f"remove the NUL from {kind}")
+    return checked or None
+
+
 def _clean_absolute(kind: str, path: str) -> None:
+    if len(path.encode()) > MAX_PATH_BYTES:
+        raise invalid(f"bad mountpoint path (path = {path[:80]}…) is longer than {MAX_PATH_BYTES} bytes",
+                      f"write {kind} paths as short, clean paths such as /in/data")
+    if has_control_character(path):
+        raise invalid(f"bad mountpoint path (path = {path[:80]!r}) holds a control character",
+                      f"write {kind} paths with printable characters only")
     if not path.startswith("/") or posixpath.normpath(path) != path or path == "/" or "//" in path:
         raise invalid(f"bad mountpoint path (path = {path}) not absolute or not clean",
                       f"write {kind} paths as absolute, clean paths such as /in/data")
@@ -152,6 +174,7 @@ def _clean_absolute(kind: str, path: str) -> None:
 
 def _input(path: str, tags: list[Tag]) -> InputSpec:
     _clean_absolute("input", path)
+    check_count(normalize(tags), f"input {path}")
     if not tags:
         raise invalid(f"bad tag (path = {path}): no tags for input", "give every input at least one tag")
     knit_ids = {t.value for t in tags if t.key == KEY_ID}
@@ -172,6 +195,7 @@ def _input(path: str, tags: list[Tag]) -> InputSpec:
 
 
 def _no_system(where: str, tags: list[Tag]) -> tuple[Tag, ...]:
+    check_count(normalize(tags), "an output or log")
     for tag in tags:
         if tag.is_system():
             raise invalid(f'{where} cannot have tag starting with "knit#" (reserved by system)',

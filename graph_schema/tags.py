@@ -7,6 +7,7 @@ Keys starting with ``knit#`` are system tags. They are derived from the graph, n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -21,6 +22,10 @@ TRANSIENT_VALUES = ("processing", "failed")
 MAX_KEY_BYTES = 1024
 # Neo4j indexes (key, value) together; its index entries hold about 8 KiB, so values stay below.
 MAX_VALUE_BYTES = 4096
+# Each tag is a node and an edge; a Data's tags are read and matched as one list.
+MAX_TAGS_PER_DATA = 200
+# C0 and C1 control characters (NUL, newline, escape…): they corrupt logs, terminals and file names.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -36,6 +41,14 @@ class Tag:
                 f"tag '{text}' has no ':'", "write tags as key:value, e.g. -t project:mnist"
             )
         tag = cls(key.strip(), value.strip())
+        if not tag.key:
+            raise InvalidInputError(
+                f"tag {text[:80]!r} has an empty key", "write tags as key:value, e.g. -t project:mnist"
+            )
+        if has_control_character(text):
+            raise InvalidInputError(
+                f"tag {text[:80]!r} holds a control character", "use printable characters only (no NUL, tab or newline)"
+            )
         if tag.is_system() and tag.key == KEY_TIMESTAMP:
             parse_instant(tag.value)
         if tag.is_system() and tag.key == KEY_TRANSIENT and tag.value not in TRANSIENT_VALUES:
@@ -51,13 +64,31 @@ class Tag:
         return f"{self.key}:{self.value}"
 
 
+def has_control_character(text: str) -> bool:
+    return _CONTROL.search(text) is not None
+
+
 def parse_user_tags(texts: Iterable[str]) -> list[Tag]:
     """Parse tags a user may set on Data: no ``knit#`` keys, sizes within the stored limits."""
     tags = [Tag.parse(text) for text in texts]
     for tag in tags:
         reject_system_key(tag.key)
         check_size(tag)
-    return normalize(tags)
+    return check_count(normalize(tags))
+
+
+def check_count(tags: list[Tag], where: str = "a Data") -> list[Tag]:
+    """``tags`` (deduplicated) if there are at most :data:`MAX_TAGS_PER_DATA` of them."""
+    if len(tags) > MAX_TAGS_PER_DATA:
+        raise too_many_tags(len(tags), where)
+    return tags
+
+
+def too_many_tags(count: int, where: str = "a Data") -> InvalidInputError:
+    return InvalidInputError(
+        f"{count} tags on {where}, more than {MAX_TAGS_PER_DATA}",
+        f"keep at most {MAX_TAGS_PER_DATA} tags on {where}; put long lists in the Data itself",
+    )
 
 
 def reject_system_key(key: str) -> None:

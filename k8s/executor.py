@@ -65,8 +65,9 @@ def api_client(settings: KubernetesSettings) -> ApiClient:
         else:
             kubernetes.config.load_kube_config(client_configuration=configuration)
     except (ConfigException, OSError) as exc:
+        logger.warning("no Kubernetes cluster is configured: %s", exc)
         raise UnavailableError(
-            f"no Kubernetes cluster is configured ({exc})",
+            "no Kubernetes cluster is configured (the server log has the details)",
             "set KUBECONFIG, or run the server in a pod with a service account",
         ) from exc
     return ApiClient(configuration)
@@ -270,7 +271,8 @@ class KubernetesExecutor:
             raise UnavailableError(f"the cluster refused job {name}: {_reason(exc)}",
                                    "check the server's access to the namespace (RBAC) and the cluster") from exc
         except HTTPError as exc:
-            raise UnavailableError(f"the Kubernetes API does not answer ({exc})",
+            logger.warning("the Kubernetes API does not answer: %s", exc)
+            raise UnavailableError("the Kubernetes API does not answer (the server log has the details)",
                                    "check KUBECONFIG or the in-cluster configuration") from exc
         return KubernetesExecution(self, job, name)
 

@@ -47,12 +47,12 @@ def sub_path(source: PurePosixPath, data_root: PurePosixPath) -> str:
         relative = source.relative_to(data_root)
     except ValueError:
         raise InvalidInputError(
-            f"{source} is not on the Data volume mounted at {data_root}",
+            "a Data folder is not on the Data volume (KNITGRAPH_K8S_DATA_ROOT)",
             "KNITGRAPH_K8S_DATA_ROOT must be where the server mounts KNITGRAPH_K8S_DATA_CLAIM, "
             "and KNITGRAPH_HOME must be on it",
         ) from None
     if str(relative) in ("", "."):
-        raise InvalidInputError(f"{source} is the Data volume's root, not a Data folder", "check KNITGRAPH_HOME")
+        raise InvalidInputError("a Data folder is the Data volume's root itself", "check KNITGRAPH_HOME")
     return str(relative)
 
 

@@ -16,18 +16,16 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from strawberry.asgi import GraphQL
 
 from knitgraph.graph_schema.driver import Graph
 from knitgraph.graph_schema.errors import KnitError
 from knitgraph.graph_schema.migrations import apply_migrations
 
 from .auth.gatekeeper import Gatekeeper
-from .auth.roles import principal_of
 from .content_store import LocalContentStore
 from .embedded_neo4j import connection
 from .executor_choice import create_executor
-from .graphql.context import Context
+from .graphql.http import KnitGraphQL
 from .graphql.schema import schema
 from .loops.projection import catch_up_forever
 from .loops.run_manager import RunManager
@@ -39,11 +37,6 @@ from .settings import Settings
 from .transfer import download, knit_error_handler, run_log, upload
 
 logger = logging.getLogger("knitgraph.server")
-
-
-class KnitGraphQL(GraphQL[Context, None]):
-    async def get_context(self, request: Request, response: Response | None) -> Context:  # type: ignore[override]
-        return Context(services=request.app.state.services, principal=principal_of(request))
 
 
 async def healthz(request: Request) -> Response:

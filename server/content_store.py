@@ -12,6 +12,7 @@ import fcntl
 import io
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -31,6 +32,7 @@ from knitgraph.graph_schema.records import StagedUpload
 from .private_folders import private_folder
 
 CHUNK = 1 << 20
+_UPLOAD_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as :meth:`LocalContentStore.receive` makes them
 PENDING_GRACE_SECONDS = 600
 
 
@@ -123,8 +125,12 @@ class LocalContentStore:
 
     def commit(self, upload_id: str, knit_id: str, digest: str) -> StagedUpload:
         """Move a verified upload to ``content/<knitId>``; call :meth:`confirm` once recorded."""
+        if not _UPLOAD_ID.fullmatch(upload_id):
+            raise InvalidInputError(
+                f"{upload_id[:40]!r} is not an upload id", "pass the uploadId that POST /api/uploads answered"
+            )
         folder = self.staging / upload_id
-        if not upload_id.isalnum() or not (folder / "meta.json").exists():
+        if not (folder / "meta.json").exists():
             raise NotFoundError(
                 f"upload {upload_id} is not found (it failed, expired or was already used)",
                 "push the directory again",

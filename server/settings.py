@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     neo4j_http_port: int = Field(7474, validation_alias="KNITGRAPH_NEO4J_HTTP_PORT")
     neo4j_heap: str = Field("1g", validation_alias="KNITGRAPH_NEO4J_HEAP")
     upload_ttl_seconds: int = Field(3600, validation_alias="KNITGRAPH_UPLOAD_TTL")
+    # Limits on input (docs/admin-guide.md "Limits"; defaults chosen in docs/decisions.md).
+    upload_max_bytes: int = Field(100 * 2**30, validation_alias="KNITGRAPH_UPLOAD_MAX_BYTES", gt=0)
+    graphql_max_body_bytes: int = Field(2**20, validation_alias="KNITGRAPH_GRAPHQL_MAX_BODY", gt=0)
+    graphql_max_depth: int = Field(15, validation_alias="KNITGRAPH_GRAPHQL_MAX_DEPTH", gt=0)
+    graphql_max_aliases: int = Field(30, validation_alias="KNITGRAPH_GRAPHQL_MAX_ALIASES", ge=0)
+    graphql_max_tokens: int = Field(5000, validation_alias="KNITGRAPH_GRAPHQL_MAX_TOKENS", gt=0)
+    graphql_max_cost: int = Field(1000, validation_alias="KNITGRAPH_GRAPHQL_MAX_COST", gt=0)
     executor: Literal["process", "docker", "kubernetes"] = Field("process", validation_alias="KNITGRAPH_EXECUTOR")
     execute_runs: bool = Field(True, validation_alias="KNITGRAPH_EXECUTE_RUNS")
     executor_concurrency: int = Field(2, validation_alias="KNITGRAPH_EXECUTOR_CONCURRENCY", ge=1)

@@ -24,14 +24,17 @@ from .services import data as data_service
 from .services import runs as run_service
 
 TAR = "application/x-tar"
-HTTP_STATUS: Final = {"NOT_FOUND": 404, "INVALID_INPUT": 400, "FORBIDDEN": 403, "CONFLICT": 409, "UNAVAILABLE": 503}
+HTTP_STATUS: Final = {
+    "NOT_FOUND": 404, "INVALID_INPUT": 400, "FORBIDDEN": 403, "TOO_LARGE": 413, "CONFLICT": 409, "UNAVAILABLE": 503,
+}
 
 
-def error_response(error: KnitError) -> JSONResponse:
+def error_response(error: KnitError, status: int | None = None) -> JSONResponse:
+    """The JSON refusal every HTTP endpoint answers; ``status`` overrides the one of the code."""
     body = {"reason": error.reason, "advice": error.advice, "code": error.code}
     if error.see:
         body["see"] = error.see
-    return JSONResponse({"message": body}, status_code=HTTP_STATUS.get(error.code, 500))
+    return JSONResponse({"message": body}, status_code=status or HTTP_STATUS.get(error.code, 500))
 
 
 async def knit_error_handler(request: Request, exc: Exception) -> Response:
@@ -46,7 +49,10 @@ def _services(request: Request) -> Services:
 
 async def upload(request: Request) -> Response:
     require(principal_of(request), Role.EDITOR, "push Data")
-    staged = await data_service.receive_upload(_services(request), request.stream())
+    declared = request.headers.get("content-length", "")
+    staged = await data_service.receive_upload(
+        _services(request), request.stream(), int(declared) if declared.isdigit() else None
+    )
     return JSONResponse({"uploadId": staged.upload_id, "digest": staged.digest, "size": staged.size})
 
 

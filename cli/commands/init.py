@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import click
-import yaml
 
+from .. import safe_yaml
 from ..context import CliContext, pass_cli
 from ..errors import KnitCliError
 from ..output import log
@@ -23,10 +23,7 @@ def init(cli: CliContext, knitprofile_file: Path) -> None:
     The profile is named by --profile (default: this directory's path) and recorded in
     ./.knitprofile, so knit uses it in this directory and below.
     """
-    try:
-        content = yaml.safe_load(knitprofile_file.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise KnitCliError(f"{knitprofile_file} is not valid YAML: {exc}", "fix the file") from exc
+    content = safe_yaml.read_file(knitprofile_file)[0] or {}
     if not isinstance(content, dict) or "apiRoot" not in content:
         raise KnitCliError(f"{knitprofile_file} has no apiRoot", "write it as `apiRoot: http://host:port`")
     api_root = normalize_api_root(str(content["apiRoot"]))

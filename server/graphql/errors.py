@@ -20,6 +20,8 @@ logger = logging.getLogger("knitgraph.server.graphql")
 
 def _convert(error: GraphQLError) -> GraphQLError:
     original = error.original_error
+    if original is None and error.extensions and "code" in error.extensions:
+        return error  # already in knitgraph's shape (the query limits)
     if original is None:
         extensions = {"code": "BAD_REQUEST", "reason": error.message,
                       "advice": "check the query against the schema at /graphql"}

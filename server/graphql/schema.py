@@ -8,6 +8,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from .errors import KnitErrors
+from .limits import GraphQLLimits
 from .operations.data import DataMutation, DataQuery
 from .operations.lineage import LineageQuery
 from .operations.plan import PlanMutation, PlanQuery
@@ -17,10 +18,11 @@ from .operations.system import SystemQuery
 Query = merge_types("Query", (SystemQuery, DataQuery, PlanQuery, RunQuery, LineageQuery))
 Mutation = merge_types("Mutation", (DataMutation, PlanMutation, RunMutation))
 
+
 class KnitSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Log nothing here: the KnitErrors extension logs unexpected errors under an id, and
         expected ones (a missing Data, a bad tag) are answers, not server faults."""
 
 
-schema = KnitSchema(query=Query, mutation=Mutation, extensions=[KnitErrors])
+schema = KnitSchema(query=Query, mutation=Mutation, extensions=[GraphQLLimits, KnitErrors])

@@ -9,7 +9,7 @@ import anyio.to_thread
 
 from knitgraph.archive import UnsafeArchiveError
 from knitgraph.graph_schema import data as data_graph
-from knitgraph.graph_schema.errors import ConflictError, InvalidInputError, data_not_found
+from knitgraph.graph_schema.errors import ConflictError, InvalidInputError, TooLargeError, data_not_found
 from knitgraph.graph_schema.records import DataRecord, RunStatus, StagedUpload
 from knitgraph.graph_schema.tags import Tag, parse_user_tags, reject_system_key
 from knitgraph.graph_schema.timefmt import now_ms
@@ -33,10 +33,34 @@ async def find_data(
     return [d for d in found if (d.transient is not None) == transient]
 
 
-async def receive_upload(services: Services, chunks: AsyncIterator[bytes]) -> StagedUpload:
-    """Stage an uploaded tar stream, verified; it becomes a Data only by :func:`push_data`."""
+def upload_too_large(limit: int) -> TooLargeError:
+    return TooLargeError(
+        f"the upload is larger than {limit} bytes; nothing was kept",
+        "push less (split the directory into several Data), or ask the administrator to raise "
+        "KNITGRAPH_UPLOAD_MAX_BYTES (docs/admin-guide.md, Limits)",
+    )
+
+
+async def _bounded(chunks: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
+    received = 0
+    async for chunk in chunks:
+        received += len(chunk)
+        if received > limit:
+            raise upload_too_large(limit)
+        yield chunk
+
+
+async def receive_upload(
+    services: Services, chunks: AsyncIterator[bytes], declared_size: int | None = None
+) -> StagedUpload:
+    """Stage an uploaded tar stream, verified; it becomes a Data only by :func:`push_data`.
+    Refused (``TooLargeError``) as soon as it passes ``KNITGRAPH_UPLOAD_MAX_BYTES``, or before it
+    starts when ``declared_size`` (the Content-Length) already does."""
+    limit = services.settings.upload_max_bytes
+    if declared_size is not None and declared_size > limit:
+        raise upload_too_large(limit)
     try:
-        return await services.store.receive(chunks)
+        return await services.store.receive(_bounded(chunks, limit))
     except UnsafeArchiveError as exc:
         raise InvalidInputError(exc.reason, exc.advice) from exc
 

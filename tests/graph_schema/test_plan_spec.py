@@ -45,6 +45,19 @@ def build(**overrides: Any) -> PlanSpec:
         ({"resources": {"pids": "1.5"}}, "resource pids: '1.5' is not a number of processes"),
         ({"resources": {"pids": "0"}}, "not a number of processes"),
         ({"resources": {"output": "-1Gi"}}, "out of range"),
+        ({"resources": {"memory": "-1"}}, "out of range"),
+        ({"resources": {"memory": "-1Gi"}}, "out of range"),
+        ({"resources": {"memory": "1e999"}}, "out of range|not a quantity"),
+        ({"resources": {"cpu": "inf"}}, "not a quantity"),
+        ({"resources": {"cpu": "nan"}}, "not a quantity"),
+        ({"inputs": [("/in/a\x00b", ["a:b"])]}, "control character"),
+        ({"outputs": [("/out/\ttab", ["a:b"])]}, "control character"),
+        ({"inputs": [("/in/" + "d" * 5000, ["a:b"])]}, "longer than 4096 bytes"),
+        ({"entrypoint": ["python\x00", "-c"]}, "entrypoint holds a NUL"),
+        ({"args": ["--x", "y\x00z"]}, "args holds a NUL"),
+        ({"inputs": [("/in/data", [f"k:{i}" for i in range(201)])]}, "201 tags on input /in/data"),
+        ({"outputs": [("/out/model", [f"k:{i}" for i in range(201)])]}, "201 tags on an output or log"),
+        ({"inputs": [(f"/in/{i}", ["a:b"]) for i in range(101)]}, "more than 100"),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )
@@ -52,6 +65,10 @@ def test_invalid_plans_are_refused_with_the_reason(overrides: dict[str, Any], me
     with pytest.raises(InvalidInputError, match=message) as caught:
         build(**overrides)
     assert caught.value.advice
+
+
+def test_tabs_and_newlines_in_args_are_kept_as_a_shell_would() -> None:
+    assert build(args=["-c", "print(1)\nprint(2)", "a\tb"]).args == ("-c", "print(1)\nprint(2)", "a\tb")
 
 
 def test_segments_decide_overlap_so_prefix_lookalikes_are_fine() -> None:

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from knitgraph.graph_schema.errors import InvalidInputError
-from knitgraph.graph_schema.tags import Tag, normalize, parse_user_tags
+from knitgraph.graph_schema.tags import MAX_TAGS_PER_DATA, Tag, normalize, parse_user_tags
 from knitgraph.graph_schema.timefmt import format_ms, parse_instant
 
 
@@ -18,10 +18,9 @@ from knitgraph.graph_schema.timefmt import format_ms, parse_instant
         ("many:colon:in:tag", "many", "colon:in:tag"),
         ("  spaced  :  value ", "spaced", "value"),
         ("k:", "k", ""),
-        (":v", "", "v"),
         ("\u3000wide\u3000:\u3000space\u3000", "wide", "space"),
     ],
-    ids=["simple", "colons-in-value", "trimmed", "empty-value", "empty-key", "unicode-space"],
+    ids=["simple", "colons-in-value", "trimmed", "empty-value", "unicode-space"],
 )
 def test_parse_splits_at_first_colon_and_trims(text: str, key: str, value: str) -> None:
     assert Tag.parse(text) == Tag(key, value)
@@ -58,7 +57,29 @@ def test_timestamps_print_as_knitfab_does(millis: int, text: str) -> None:
     assert parse_instant(text) == millis
 
 
-@given(st.text(min_size=1).filter(lambda s: ":" not in s and s.strip() == s and s.strip()), st.text())
+PRINTABLE = st.characters(exclude_categories=("Cc",))
+
+
+@pytest.mark.parametrize(
+    "text", [":v", "  :v", "k\x00:v", "k:v\x00", "k:two\nlines", "k:\x1b[2J", "k:\x85"],
+    ids=["empty-key", "blank-key", "nul-in-key", "nul-in-value", "newline", "escape", "c1-control"],
+)
+def test_parse_refuses_empty_keys_and_control_characters(text: str) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        Tag.parse(text)
+    assert caught.value.advice
+    assert "\x00" not in caught.value.reason and "\n" not in caught.value.reason
+
+
+def test_a_data_carries_at_most_the_tag_limit() -> None:
+    assert len(parse_user_tags([f"k:{i}" for i in range(MAX_TAGS_PER_DATA)])) == MAX_TAGS_PER_DATA
+    with pytest.raises(InvalidInputError) as caught:
+        parse_user_tags([f"k:{i}" for i in range(MAX_TAGS_PER_DATA + 1)])
+    assert str(MAX_TAGS_PER_DATA) in caught.value.reason
+
+
+@given(st.text(PRINTABLE, min_size=1).filter(lambda s: ":" not in s and s.strip() == s and s.strip()),
+       st.text(PRINTABLE))
 def test_parse_and_format_round_trip(key: str, value: str) -> None:
     tag = Tag(key, value.strip())
     assert Tag.parse(str(tag)) == tag
