@@ -30,6 +30,13 @@ class TreeDigest:
     def add_dir(self, path: str) -> None:
         self._lines[path] = f"d {path!r}"
 
+    def add_parents(self, path: str) -> None:
+        """The folders above ``path`` that a tar may leave implicit, as extracting creates them."""
+        parent = posixpath.dirname(path)
+        while parent and parent not in self._lines:
+            self.add_dir(parent)
+            parent = posixpath.dirname(parent)
+
     def add_symlink(self, path: str, target: str) -> None:
         self._lines[path] = f"l {path!r} {target!r}"
 

@@ -101,6 +101,7 @@ def _read(
                 if name == ".":
                     continue
                 path = dest / name if dest is not None else None
+                digest.add_parents(name)
                 if path is not None:
                     _inside(dest, path.parent)  # type: ignore[arg-type]
                 if member.isdir():

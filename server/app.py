@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL at /graphql, content transfer under /api, health at /healthz.
+"""The ASGI application: GraphQL at /graphql, content transfer and Knitfab's REST API under /api,
+health at /healthz.
 
 The lifespan connects to Neo4j, migrates the schema, builds the :class:`Services`, and runs every
 background loop under one :class:`Supervisor` until shutdown.
@@ -27,6 +28,8 @@ from .embedded_neo4j import connection
 from .executor_choice import create_executor
 from .graphql.http import KnitGraphQL
 from .graphql.schema import schema
+from .knitfab_api import TrailingSlash
+from .knitfab_api import routes as knitfab_routes
 from .loops.projection import catch_up_forever
 from .loops.run_manager import RunManager
 from .loops.supervisor import Supervisor
@@ -84,7 +87,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/api/data/{knit_id}/content", download, methods=["GET"]),
         Route("/api/runs/{run_id}/log", run_log, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
+        *knitfab_routes(),
     ]
     gate = Middleware(Gatekeeper, allowed_hosts=settings.host_names, open_paths={"/healthz"})
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[gate],
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[gate, Middleware(TrailingSlash)],
                      exception_handlers={KnitError: knit_error_handler})

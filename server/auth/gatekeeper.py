@@ -2,6 +2,10 @@
 answer to (a web page reaching 127.0.0.1 by DNS rebinding), then any request without a valid token,
 and hands the route the :class:`Principal` in ``request.state.principal``.
 
+Knitfab's CLI sends no header, so a token may instead lead the path: ``/api/t/<token>/data`` is
+served as ``/api/data`` with that token (a Knitfab knitprofile's ``apiRoot`` ends in ``/api/t/<token>``).
+The path is rewritten in place, before anything logs it, so the token reaches no log.
+
 Token lookups are cached for ``CACHE_SECONDS``: a revoked token stops working within that time.
 """
 
@@ -21,6 +25,7 @@ from knitgraph.graph_schema.errors import KnitError
 from .tokens import Principal, parse_token, verify
 
 CACHE_SECONDS: Final = 10.0
+TOKEN_PREFIX: Final = "/api/t/"
 HOW_TO_GET_A_TOKEN = (
     "send `Authorization: Bearer <token>`; `knitgraph up` writes one into its knitprofile for knit, "
     "and an admin makes more with `knitgraph token create USER`"
@@ -30,6 +35,19 @@ HOW_TO_GET_A_TOKEN = (
 def _refusal(status: int, code: str, reason: str, advice: str) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse({"message": {"reason": reason, "advice": advice, "code": code}}, status, headers=headers)
+
+
+def _take_path_token(scope: Scope) -> str | None:
+    """The token of a ``/api/t/<token>/...`` path, which becomes ``/api/...`` (scope changed in place)."""
+    path: str = scope["path"]
+    if not path.startswith(TOKEN_PREFIX):
+        return None
+    token, _, rest = path[len(TOKEN_PREFIX):].partition("/")
+    scope["path"] = f"/api/{rest}" if rest else "/api"
+    raw: bytes = scope.get("raw_path") or path.encode()
+    raw_rest = raw[len(TOKEN_PREFIX):].partition(b"/")[2]
+    scope["raw_path"] = b"/api/" + raw_rest if raw_rest else b"/api"
+    return token
 
 
 def _host_name(value: str) -> str:
@@ -50,9 +68,10 @@ class Gatekeeper:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        path_token = _take_path_token(scope)
         refusal = self._check_origin(headers)
-        if refusal is None and not self._is_open(scope):
-            principal = await self._principal(scope, headers)
+        if refusal is None and (path_token is not None or not self._is_open(scope)):
+            principal = await self._principal(scope, headers, path_token)
             if isinstance(principal, Principal):
                 scope.setdefault("state", {})["principal"] = principal
             else:
@@ -84,8 +103,10 @@ class Gatekeeper:
         # The GraphiQL page itself; a GET that carries a query is a query, and needs a token.
         return path == "/graphql" and method == "GET" and b"query=" not in scope.get("query_string", b"")
 
-    async def _principal(self, scope: Scope, headers: Headers) -> Principal | JSONResponse:
+    async def _principal(self, scope: Scope, headers: Headers, path_token: str | None) -> Principal | JSONResponse:
         scheme, _, text = headers.get("authorization", "").partition(" ")
+        if path_token is not None:
+            scheme, text = "bearer", path_token
         if scheme.lower() != "bearer" or not text.strip():
             return _refusal(401, "UNAUTHENTICATED", "this request carries no API token", HOW_TO_GET_A_TOKEN)
         parsed = parse_token(text.strip())

@@ -79,6 +79,15 @@ async def push_data(services: Services, actor: str | None, upload_id: str, diges
     return await data_graph.get_data(services.graph, knit_id)
 
 
+async def push_stream(
+    services: Services, actor: str | None, chunks: AsyncIterator[bytes], tags: list[str]
+) -> DataRecord:
+    """Receive a tar stream and make it a Data in one request, as Knitfab's ``POST /api/data`` does;
+    the server's own digest stands in for the client's."""
+    staged = await receive_upload(services, chunks)
+    return await push_data(services, actor, staged.upload_id, staged.digest, tags)
+
+
 async def tag_data(
     services: Services, actor: str | None, knit_id: str, add: list[str], remove: list[str], remove_keys: list[str]
 ) -> DataRecord:
