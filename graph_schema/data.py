@@ -29,7 +29,7 @@ MERGE (r:Run {runId: $runId})
 ON CREATE SET r.status = 'done', r.updatedAt = $now, r.finishedAt = $now
 MERGE (r)-[:OF_PLAN]->(p)
 MERGE (r)-[:PRODUCED {path: '/upload', log: false}]->(d:Data {knitId: $knitId})
-ON CREATE SET d.contentDigest = $digest
+ON CREATE SET d.contentDigest = $digest, d.contentSize = $size
 FOREACH (tag IN $tags |
     MERGE (t:Tag {key: tag.key, value: tag.value})
     MERGE (d)-[:TAGGED]->(t))
@@ -125,7 +125,7 @@ async def _create_uploaded_data(tx: AsyncManagedTransaction, /, **params: Any) -
 
 async def create_uploaded_data(
     graph: Graph, *, knit_id: str, run_id: str, tags: list[Tag], digest: str, now: int, creation: str,
-    by: str | None = None,
+    by: str | None = None, size: int | None = None,
 ) -> list[str]:
     """Record a completed upload: a done Run of ``knit#uploaded`` and its output Data, nominated
     for matching plan inputs, and the Runs they start, at once. Returns the new run ids
@@ -133,6 +133,7 @@ async def create_uploaded_data(
     return await graph.write(
         _create_uploaded_data,
         knitId=knit_id, runId=run_id, tags=_tag_maps(tags), digest=digest, now=now, creation=creation, by=by,
+        size=size,
     )
 
 
@@ -271,3 +272,20 @@ async def _find_existing(tx: AsyncManagedTransaction, knit_ids: list[str]) -> se
 async def find_existing_knit_ids(graph: Graph, knit_ids: list[str]) -> set[str]:
     """Which of these knitIds the graph knows; the content store sweeps the rest."""
     return await graph.read(_find_existing, knit_ids)
+
+
+PUSHED_BYTES: Final[LiteralString] = """
+MATCH (:Action {action: 'pushed', by: $user})-[:ON]->(d:Data)
+RETURN coalesce(sum(d.contentSize), 0) AS bytes
+"""
+
+
+async def _pushed_bytes(tx: AsyncManagedTransaction, user: str) -> int:
+    record = await (await tx.run(PUSHED_BYTES, user=user)).single()
+    return int(record["bytes"]) if record else 0
+
+
+async def find_pushed_bytes(graph: Graph, user: str) -> int:
+    """How many bytes of content the Data ``user`` pushed (and that still exist) hold."""
+    return await graph.read(_pushed_bytes, user)
+

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     upload_ttl_seconds: int = Field(3600, validation_alias="KNITGRAPH_UPLOAD_TTL")
     # Limits on input (docs/admin-guide.md "Limits"; defaults chosen in docs/decisions.md).
     upload_max_bytes: int = Field(100 * 2**30, validation_alias="KNITGRAPH_UPLOAD_MAX_BYTES", gt=0)
+    # The content one user's pushes may hold in all (bytes); unset: no quota.
+    user_quota_bytes: int | None = Field(None, validation_alias="KNITGRAPH_USER_QUOTA_BYTES", gt=0)
     graphql_max_body_bytes: int = Field(2**20, validation_alias="KNITGRAPH_GRAPHQL_MAX_BODY", gt=0)
     graphql_max_depth: int = Field(15, validation_alias="KNITGRAPH_GRAPHQL_MAX_DEPTH", gt=0)
     graphql_max_aliases: int = Field(30, validation_alias="KNITGRAPH_GRAPHQL_MAX_ALIASES", ge=0)

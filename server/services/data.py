@@ -65,15 +65,32 @@ async def receive_upload(
         raise InvalidInputError(exc.reason, exc.advice) from exc
 
 
+async def _within_quota(services: Services, actor: str | None, knit_id: str, size: int) -> None:
+    """Refuse (and drop the content) when this push would take ``actor`` past the user quota.
+    Two pushes of one user at the same moment may both pass: a soft limit, checked per push."""
+    quota = services.settings.user_quota_bytes
+    if quota is None or actor is None:
+        return
+    used = await data_graph.find_pushed_bytes(services.graph, actor)
+    if used + size > quota:
+        await anyio.to_thread.run_sync(services.store.discard, knit_id)
+        raise TooLargeError(
+            f"this push of {size} bytes would take user '{actor}' past their quota: {used} of {quota} bytes are used",
+            "remove Data you no longer need (`knit run rm` on their upload Runs), or ask an admin to raise "
+            "KNITGRAPH_USER_QUOTA_BYTES",
+        )
+
+
 async def push_data(services: Services, actor: str | None, upload_id: str, digest: str, tags: list[str]) -> DataRecord:
     """Turn a staged upload into a Data with these tags; the Runs it starts exist on return."""
     user_tags = parse_user_tags(tags)
     knit_id, run_id = str(uuid.uuid4()), str(uuid.uuid4())
     staged = await anyio.to_thread.run_sync(services.store.commit, upload_id, knit_id, digest)
+    await _within_quota(services, actor, knit_id, staged.size)
     # On failure the content stays, marked pending: the sweep keeps it if the write did land.
     await data_graph.create_uploaded_data(
         services.graph, knit_id=knit_id, run_id=run_id, tags=user_tags, digest=staged.digest, now=now_ms(),
-        creation=uuid.uuid4().hex, by=actor,
+        creation=uuid.uuid4().hex, by=actor, size=staged.size,
     )
     services.store.confirm(knit_id)
     return await data_graph.get_data(services.graph, knit_id)

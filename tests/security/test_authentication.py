@@ -146,3 +146,29 @@ def _client(test_client: TestClient, token: str | None) -> KnitClient:
     if token:
         test_client.headers["Authorization"] = f"Bearer {token}"
     return KnitClient(test_client)
+
+
+def _push(test_client: TestClient, size: int) -> dict[str, Any]:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        info = tarfile.TarInfo("blob")
+        info.size = size
+        tar.addfile(info, io.BytesIO(b"x" * size))
+    receipt = test_client.post("/api/uploads", content=buffer.getvalue()).json()
+    mutation = "mutation($u: ID!, $d: String!) { pushData(uploadId: $u, digest: $d, tags: [\"q:1\"]) { knitId } }"
+    return dict(test_client.post("/graphql", json={"query": mutation, "variables": {
+        "u": receipt["uploadId"], "d": receipt["digest"]}}).json())
+
+
+def test_a_users_pushes_stop_at_their_quota_and_others_are_not_charged(clean_graph: Settings) -> None:
+    settings = clean_graph.model_copy(update={"user_quota_bytes": 1500})
+    with app_client(settings, new_token(settings, Role.EDITOR)) as ana:
+        assert "knitId" in _push(ana, 1000)["data"]["pushData"]
+        refused = _push(ana, 1000)
+        error = refused["errors"][0]["extensions"]
+        assert error["code"] == "TOO_LARGE" and "quota" in error["reason"] and "1000 of 1500" in error["reason"]
+        assert "KNITGRAPH_USER_QUOTA_BYTES" in error["advice"]
+        found = ana.post("/graphql", json={"query": '{ findData(tags: ["q:1"]) { knitId } }'}).json()
+        assert len(found["data"]["findData"]) == 1  # the refused push left no Data
+    with app_client(settings, new_token(settings, Role.EDITOR)) as ben:
+        assert "knitId" in _push(ben, 1000)["data"]["pushData"]
