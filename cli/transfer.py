@@ -45,7 +45,9 @@ def _unsafe(exc: UnsafeArchiveError) -> KnitCliError:
 
 def push_directory(client: KnitClient, source: Path, tags: list[str], dereference: bool) -> dict[str, Any]:
     """Upload ``source`` and turn it into a Data with ``tags``; returns the Data as the API gives it."""
-    progress = Progress(f"[knit data push] {source}", _tree_size(source, dereference) if sys.stderr.isatty() else None)
+    # The folder's name: a whole path would push the counts off a narrow terminal.
+    label = f"[knit data push] {source.resolve().name or source}"
+    progress = Progress(label, _tree_size(source, dereference) if sys.stderr.isatty() else None)
     read_end, write_end = os.pipe()
     outcome: dict[str, Any] = {}
 

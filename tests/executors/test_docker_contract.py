@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import closing
-from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 import anyio.to_thread
@@ -14,15 +14,10 @@ import pytest
 
 from knitgraph.executors import LOST_WORKER, Execution, ExitStatus, Job, task_name
 from knitgraph.executors.docker import DockerExecutor
+from knitgraph.server.settings import Settings
 
 from ..conftest import BUSYBOX_IMAGE
 from .contract import ExecutorContract
-
-
-@dataclass(frozen=True, slots=True)
-class DockerSettings:
-    docker_host: str | None
-    process_network: bool = False
 
 
 class TestDockerContract(ExecutorContract):
@@ -34,9 +29,9 @@ class TestDockerContract(ExecutorContract):
     image = BUSYBOX_IMAGE
 
     @pytest.fixture
-    def executor(self, container_engine: str) -> Iterator[DockerExecutor]:
+    def executor(self, container_engine: str, tmp_path: Path) -> Iterator[DockerExecutor]:
         self.engine = container_engine
-        executor = DockerExecutor(DockerSettings(container_engine))
+        executor = DockerExecutor(Settings(KNITGRAPH_HOME=tmp_path / "home", DOCKER_HOST=container_engine))
         yield executor
         executor.client().close()
 

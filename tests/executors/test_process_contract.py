@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -13,14 +12,9 @@ import pytest
 
 from knitgraph.executors import Execution, ExitStatus, Job
 from knitgraph.executors.process import ProcessExecution, ProcessExecutor
+from knitgraph.server.settings import Settings
 
 from .contract import ExecutorContract
-
-
-@dataclass(frozen=True, slots=True)
-class ProcessSettings:
-    home: Path
-    process_network: bool = False
 
 
 class TestProcessContract(ExecutorContract):
@@ -34,7 +28,7 @@ class TestProcessContract(ExecutorContract):
     def executor(self, tmp_path: Path) -> ProcessExecutor:
         home = tmp_path / "home"
         home.mkdir()
-        return ProcessExecutor(ProcessSettings(home))
+        return ProcessExecutor(Settings(KNITGRAPH_HOME=home))  # the server's own settings, defaults and all
 
     async def end_outside(self, job: Job, execution: Execution) -> None:
         assert isinstance(execution, ProcessExecution)

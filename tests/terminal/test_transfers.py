@@ -14,7 +14,9 @@ from ..trees import describe, make_varied_tree
 from .harness import Terminal, run_on_terminal
 
 pytestmark = pytest.mark.e2e
-BYTES_AND_RATE = re.compile(r"\d+(\.\d+)?[KMG]?i?B .*[KMG]?i?B/s")
+# tqdm's byte counts: "1.00M/3.00M [00:01<00:02, 1.02MB/s]", or "45.2MB [00:01, 33.1MB/s]" without a size.
+BYTES_AND_RATE = re.compile(r"\d+(\.\d+)?[kMGT]?B?(/\d+(\.\d+)?[kMGT]?B?)? \[.*\d[kMGT]?B/s")
+MOVING = r"[1-9]\d*(\.\d+)?[MG]"  # some megabytes have moved
 
 
 def _pushed(env: dict[str, str], cwd: Path, directory: Path) -> str:
@@ -43,7 +45,7 @@ def test_ctrl_c_during_push_stores_nothing_and_exits_130(served: dict[str, str],
     with open(big / "sparse.bin", "wb") as sparse:
         sparse.truncate(8 << 30)  # long enough to interrupt; sparse, so it costs no disk to read
     terminal = Terminal(f"knit data push -t kind:big {big}", env=served, cwd=tmp_path)
-    terminal.expect(r"[1-9]\d*(\.\d+)?[MG]iB")  # bytes are moving
+    terminal.expect(MOVING)  # bytes are moving
     terminal.interrupt()
     status, screen = terminal.finish()
     assert status == 130, screen
@@ -58,7 +60,7 @@ def test_ctrl_c_during_pull_saves_nothing_and_exits_130(served: dict[str, str], 
         sparse.truncate(512 << 20)
     knit_id = json.loads(knit("data", "push", str(big), env=served, cwd=tmp_path).stdout)["knitId"]
     terminal = Terminal(f"knit data pull -x {knit_id} out", env=served, cwd=tmp_path)
-    terminal.expect(r"[1-9]\d*(\.\d+)?[MG]iB")
+    terminal.expect(MOVING)
     terminal.interrupt()
     status, screen = terminal.finish()
     assert status == 130, screen
