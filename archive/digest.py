@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import posixpath
 
-
 DIGEST_HEADER = "X-Knit-Content-Digest"
 """The HTTP header that carries a tree digest beside the tar stream it describes."""
 

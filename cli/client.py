@@ -10,6 +10,7 @@ from importlib.resources import files
 from typing import Any
 
 import httpx
+
 from knitgraph.archive import DIGEST_HEADER, SIZE_HEADER
 
 from .errors import KnitCliError
@@ -121,21 +122,21 @@ class KnitClient:
     def download(self, knit_id: str) -> Iterator[tuple[str, int | None, Iterator[bytes]]]:
         """The Data's tar stream, the digest the server promises for it and the bytes of its files
         (None from a server that does not say)."""
-        with self._reaching():
-            with self.http.stream("GET", f"/api/data/{knit_id}/content") as response:
-                if response.status_code != 200:
-                    response.read()
-                    raise _error_from_body(response)
-                size = response.headers.get(SIZE_HEADER)
-                yield response.headers[DIGEST_HEADER], int(size) if size else None, response.iter_bytes()
+        with self._reaching(), self.http.stream("GET", f"/api/data/{knit_id}/content") as response:
+            if response.status_code != 200:
+                response.read()
+                raise _error_from_body(response)
+            size = response.headers.get(SIZE_HEADER)
+            yield response.headers[DIGEST_HEADER], int(size) if size else None, response.iter_bytes()
 
     @contextlib.contextmanager
     def run_log(self, run_id: str, follow: bool) -> Iterator[Iterator[bytes]]:
         """A Run's log as it is written (``follow``) or as it is now."""
-        with self._reaching():
-            with self.http.stream("GET", f"/api/runs/{run_id}/log", params={"follow": str(follow).lower()},
-                                  timeout=FOLLOW_TIMEOUT if follow else httpx.USE_CLIENT_DEFAULT) as response:
-                if response.status_code != 200:
-                    response.read()
-                    raise _error_from_body(response)
-                yield response.iter_bytes()
+        params = {"follow": str(follow).lower()}
+        timeout = FOLLOW_TIMEOUT if follow else httpx.USE_CLIENT_DEFAULT
+        with self._reaching(), self.http.stream("GET", f"/api/runs/{run_id}/log", params=params,
+                                                timeout=timeout) as response:
+            if response.status_code != 200:
+                response.read()
+                raise _error_from_body(response)
+            yield response.iter_bytes()

@@ -12,9 +12,9 @@ from typing import Final, LiteralString
 
 from neo4j import AsyncManagedTransaction
 
-from .driver import Graph
-from .errors import ConflictError, NotFoundError, run_not_found
 from .audit import record_action
+from .driver import Graph
+from .errors import ConflictError, run_not_found
 from .lifecycle import check_transition
 from .projection import create_run_outputs
 from .records import RunStatus
@@ -99,8 +99,11 @@ async def _inspect(tx: AsyncManagedTransaction, run_id: str, now: int) -> _Inspe
 
 async def _stop(tx: AsyncManagedTransaction, run_id: str, fail: bool, now: int, by: str | None) -> RunStatus:
     run = await _inspect(tx, run_id, now)
-    allowed = (RunStatus.DEACTIVATED, RunStatus.WAITING, RunStatus.READY, RunStatus.STARTING, RunStatus.RUNNING, RunStatus.ABORTING) if fail else (
-        RunStatus.READY, RunStatus.STARTING, RunStatus.RUNNING, RunStatus.COMPLETING)
+    allowed = (
+        (RunStatus.DEACTIVATED, RunStatus.WAITING, RunStatus.READY, RunStatus.STARTING, RunStatus.RUNNING,
+         RunStatus.ABORTING)
+        if fail else (RunStatus.READY, RunStatus.STARTING, RunStatus.RUNNING, RunStatus.COMPLETING)
+    )
     if run.status not in allowed:
         advice = ("only runs that are not finished can be aborted" if fail else
                   "only ready, starting or running runs can be stopped; `knit run stop --fail` aborts waiting ones")

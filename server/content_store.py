@@ -17,8 +17,9 @@ import stat
 import threading
 import time
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import AsyncIterator, Awaitable, Callable, Iterator, Protocol
+from typing import Protocol
 
 import anyio
 import anyio.from_thread

@@ -16,9 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from knitgraph.archive import DIGEST_HEADER, SIZE_HEADER
-from knitgraph.graph_schema.errors import KnitError
-
 from knitgraph.graph_schema.access import Role
+from knitgraph.graph_schema.errors import KnitError
 
 from .auth.roles import principal_of, require
 from .services import Services

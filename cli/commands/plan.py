@@ -137,7 +137,8 @@ def resource(cli: CliContext, to_set: tuple[str, ...], to_unset: tuple[str, ...]
 @click.option("--remove-key", multiple=True, metavar="KEY")
 @click.argument("plan_id")
 @pass_cli
-def annotate(cli: CliContext, add: tuple[str, ...], remove: tuple[str, ...], remove_key: tuple[str, ...], plan_id: str) -> None:
+def annotate(cli: CliContext, add: tuple[str, ...], remove: tuple[str, ...], remove_key: tuple[str, ...],
+             plan_id: str) -> None:
     """Change annotations: remove keys, then exact annotations, then add."""
     changed = cli.client.graphql(
         "AnnotatePlan", planId=plan_id, add=list(add), remove=list(remove), removeKey=list(remove_key)
