@@ -5,9 +5,12 @@ kind, executable bit and SHA-256; each symlink's target; each directory), so a p
 verified end to end, whatever the byte layout of the tar.
 """
 
-from .digest import DIGEST_HEADER, TreeDigest
+from .digest import DIGEST_HEADER, SIZE_HEADER, TreeDigest
 from .errors import UnsafeArchiveError
 from .reader import extract_tar, verify_tar
 from .writer import digest_directory, write_tar
 
-__all__ = ["DIGEST_HEADER", "TreeDigest", "UnsafeArchiveError", "digest_directory", "extract_tar", "verify_tar", "write_tar"]
+__all__ = [
+    "DIGEST_HEADER", "SIZE_HEADER", "TreeDigest", "UnsafeArchiveError", "digest_directory", "extract_tar",
+    "verify_tar", "write_tar",
+]

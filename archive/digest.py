@@ -8,6 +8,10 @@ import posixpath
 DIGEST_HEADER = "X-Knit-Content-Digest"
 """The HTTP header that carries a tree digest beside the tar stream it describes."""
 
+SIZE_HEADER = "X-Knit-Content-Size"
+"""The HTTP header that carries the total bytes of the files in a tar stream (not the tar's own
+length, unknown until it is written): what a download's progress counts against."""
+
 
 def link_leaves_tree(name: str, target: str) -> bool:
     """Whether a symlink at ``name`` (relative to a tree's root) to ``target`` points outside the tree:

@@ -11,12 +11,14 @@ from typing import Any
 
 import httpx
 
-from knitgraph.archive import DIGEST_HEADER
+from knitgraph.archive import DIGEST_HEADER, SIZE_HEADER
 
 from .errors import KnitCliError
 
 # Content streams can pause while the other side writes to disk: generous read/write timeouts.
 TIMEOUT = httpx.Timeout(10.0, read=300.0, write=300.0)
+# A followed log is quiet for as long as its Run prints nothing: no read timeout.
+FOLLOW_TIMEOUT = httpx.Timeout(10.0, read=None)
 
 
 _DEFINITION = re.compile(r"^(query|mutation|fragment)\s+(\w+)", re.MULTILINE)
@@ -117,19 +119,23 @@ class KnitClient:
         return dict(response.json())
 
     @contextlib.contextmanager
-    def download(self, knit_id: str) -> Iterator[tuple[str, Iterator[bytes]]]:
-        """The Data's tar stream and the digest the server promises for it."""
+    def download(self, knit_id: str) -> Iterator[tuple[str, int | None, Iterator[bytes]]]:
+        """The Data's tar stream, the digest the server promises for it and the bytes of its files
+        (None from a server that does not say)."""
         with self._reaching(), self.http.stream("GET", f"/api/data/{knit_id}/content") as response:
             if response.status_code != 200:
                 response.read()
                 raise _error_from_body(response)
-            yield response.headers[DIGEST_HEADER], response.iter_bytes()
+            size = response.headers.get(SIZE_HEADER)
+            yield response.headers[DIGEST_HEADER], int(size) if size else None, response.iter_bytes()
 
     @contextlib.contextmanager
     def run_log(self, run_id: str, follow: bool) -> Iterator[Iterator[bytes]]:
         """A Run's log as it is written (``follow``) or as it is now."""
         params = {"follow": str(follow).lower()}
-        with self._reaching(), self.http.stream("GET", f"/api/runs/{run_id}/log", params=params) as response:
+        timeout = FOLLOW_TIMEOUT if follow else httpx.USE_CLIENT_DEFAULT
+        with self._reaching(), self.http.stream("GET", f"/api/runs/{run_id}/log", params=params,
+                                                timeout=timeout) as response:
             if response.status_code != 200:
                 response.read()
                 raise _error_from_body(response)

@@ -23,7 +23,7 @@ class KnitCliError(click.ClickException):
         click.echo("\n".join(lines), err=True)
 
 
-class TransferInterrupted(KnitCliError):
-    """Ctrl-C during a transfer: says what was kept (nothing) and exits 130, as a shell expects."""
+class Interrupted(KnitCliError):
+    """Ctrl-C: says what was kept (after a transfer: nothing) and exits 130, as a shell expects."""
 
     exit_code = 130

@@ -8,12 +8,13 @@ import traceback
 
 import click
 
-from .commands import data, init, plan, run
+from .commands import about, data, init, plan, run
 from .context import CliContext
 from .errors import KnitCliError
+from .extensions import KnitGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=KnitGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--profile", help="Profile to use (default: the nearest .knitprofile, or `knitgraph up`'s).")
 @click.option("--profile-store", help="Profile store file (default: ~/.knit/profile).")
 @click.option("--env", "env_file", help="knitenv file (default: the nearest knitenv).")
@@ -23,6 +24,7 @@ def cli(ctx: click.Context, profile: str | None, profile_store: str | None, env_
     """knit: push Data, apply Plans, follow Runs and their lineage on a knitgraph server.
 
     The server is KNIT_SERVER if set, else the profile, else the one `knitgraph up` started.
+    An executable `knit-NAME` on PATH runs as `knit NAME ARGS...` (an extension).
     """
     if ctx.obj is None:
         ctx.obj = CliContext(profile, profile_store, env_file)
@@ -32,6 +34,8 @@ cli.add_command(data.data)
 cli.add_command(init.init)
 cli.add_command(plan.plan)
 cli.add_command(run.run)
+cli.add_command(about.version)
+cli.add_command(about.license_)
 
 
 def main() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -25,10 +24,22 @@ def log(command: str, message: str) -> None:
     click.echo(f"[knit {command}] {message}", err=True)
 
 
-class Progress:
-    """Bytes moved so far, with throughput (and size when known), on a terminal; silence elsewhere.
+# tqdm's own format leaves the unit off "done/total"; a user reads "1.50MB/20.0MB" (SI units, as tqdm
+# names them: with 1024 as divisor it would still write "MB").
+_SIZED = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}B/{total_fmt}B [{elapsed}<{remaining}, {rate_fmt}]"
+_LABEL_WIDTH = 48
 
-    tqdm counts without a total, which a pull needs: its size is known only once it has arrived.
+
+def _short(label: str) -> str:
+    """``[knit data push] /a/long/path`` keeps its prefix and the tail of what it names."""
+    prefix, cut, subject = label.rpartition("] ")
+    room = _LABEL_WIDTH - len(prefix + cut)
+    return label if len(subject) <= room else f"{prefix}{cut}…{subject[-(room - 1):]}"
+
+
+class Progress:
+    """Bytes moved so far, with throughput (and size and percentage when known), on a terminal;
+    silence elsewhere. The label is cut to its tail so that the numbers always fit on the line.
     """
 
     def __init__(self, label: str, total: int | None) -> None:
@@ -37,8 +48,8 @@ class Progress:
             from tqdm import tqdm  # only a terminal pays for the import
 
             self._bar = tqdm(
-                total=total, desc=label, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
-                dynamic_ncols=True, mininterval=0.2, leave=True,
+                total=total, desc=_short(label), unit="B", unit_scale=True, file=sys.stderr,
+                dynamic_ncols=True, mininterval=0.2, leave=True, bar_format=None if total is None else _SIZED,
             )
 
     def advance(self, count: int) -> None:
@@ -50,8 +61,3 @@ class Progress:
             self._bar.close()
             self._bar = None
 
-
-def chunks_with_progress(chunks: Iterator[bytes], progress: Progress) -> Iterator[bytes]:
-    for chunk in chunks:
-        progress.advance(len(chunk))
-        yield chunk

@@ -23,8 +23,8 @@ from knitgraph.archive import (
 )
 
 from .client import KnitClient
-from .errors import KnitCliError, TransferInterrupted
-from .output import Progress, chunks_with_progress
+from .errors import Interrupted, KnitCliError
+from .output import Progress
 
 CHUNK = 1 << 20
 
@@ -71,7 +71,7 @@ def push_directory(client: KnitClient, source: Path, tags: list[str], dereferenc
     try:
         receipt = client.upload(body())
     except KeyboardInterrupt:
-        raise TransferInterrupted(
+        raise Interrupted(
             f"interrupted: the upload of {source} stopped before it completed; nothing was stored",
             "push again; a Data appears only once its whole directory has arrived",
         ) from None
@@ -95,7 +95,7 @@ def push_directory(client: KnitClient, source: Path, tags: list[str], dereferenc
         pushed = client.graphql("PushData", uploadId=receipt["uploadId"], digest=digest.hexdigest(), tags=tags)
         return dict(pushed["pushData"])
     except KeyboardInterrupt:
-        raise TransferInterrupted(
+        raise Interrupted(
             f"interrupted while the server was recording {source} as a Data; it may exist or not",
             "look for it with `knit data find`, and push again if it is missing",
         ) from None
@@ -140,22 +140,26 @@ def _mismatch(knit_id: str) -> KnitCliError:
     )
 
 
-def _interrupted_pull(knit_id: str) -> TransferInterrupted:
-    return TransferInterrupted(
+def _interrupted_pull(knit_id: str) -> Interrupted:
+    return Interrupted(
         f"interrupted: the download of knit#id:{knit_id} stopped; nothing was saved", "pull again when ready"
     )
 
 
 def pull(client: KnitClient, knit_id: str, dest: str, extract: bool) -> Path | None:
     """Download a Data into ``dest``: ``<knitId>.tar``, ``<knitId>/`` with ``extract``, or stdout."""
-    with client.download(knit_id) as (expected, chunks):
-        progress = Progress(f"[knit data pull] {knit_id}", None)
+    with client.download(knit_id) as (expected, size, chunks):
+        progress = Progress(f"[knit data pull] {knit_id}", size)
+
+        def verified(tar: BinaryIO) -> TreeDigest:
+            return verify_tar(tar, progress=progress.advance)
+
         try:
             if dest == "-":
                 try:
-                    received = _receive(chunks_with_progress(chunks, progress), sys.stdout.buffer, verify_tar)
+                    received = _receive(chunks, sys.stdout.buffer, verified)
                 except KeyboardInterrupt:
-                    raise TransferInterrupted(
+                    raise Interrupted(
                         f"interrupted: the download of knit#id:{knit_id} stopped; what stdout got is incomplete",
                         "pull again when ready",
                     ) from None
@@ -170,14 +174,13 @@ def pull(client: KnitClient, knit_id: str, dest: str, extract: bool) -> Path | N
                 raise KnitCliError(f"{target} exists already", "remove it, or pull into another directory")
             partial = folder / f".{target.name}.partial"
             shutil.rmtree(partial, ignore_errors=True) if partial.is_dir() else partial.unlink(missing_ok=True)
-            counted = chunks_with_progress(chunks, progress)
             try:
                 if extract:
                     partial.mkdir()
-                    received = _receive(counted, None, lambda stream: extract_tar(stream, partial))
+                    received = _receive(chunks, None, lambda raw: extract_tar(raw, partial, progress=progress.advance))
                 else:
                     with open(partial, "wb") as raw:
-                        received = _receive(counted, raw, verify_tar)
+                        received = _receive(chunks, raw, verified)
                 if received != expected:
                     raise _mismatch(knit_id)
             except BaseException as exc:

@@ -23,7 +23,10 @@ INSPECT_RUN: Final[LiteralString] = """
 MATCH (r:Run {runId: $runId})-[:OF_PLAN]->(p:Plan)
 SET r.lockedAt = $now
 RETURN r.status AS status, p.pseudo AS pseudo, r.owner AS owner, p.active AS active,
-    COUNT { (r)-[:PRODUCED]->(:Data)-[:INPUT_TO]->(down:Run) WHERE down.status <> 'invalidated' } AS live,
+    COLLECT {
+        MATCH (r)-[:PRODUCED]->(:Data)-[:INPUT_TO]->(down:Run) WHERE down.status <> 'invalidated'
+        RETURN DISTINCT down.runId ORDER BY down.runId
+    } AS live,
     EXISTS { (:Data)-[:INPUT_TO]->(r) } AS hasInputs
 """
 
@@ -67,12 +70,23 @@ class _Inspection:
     pseudo: bool
     owner: str | None
     active: bool
-    live_downstreams: int
+    live_downstreams: list[str]
     has_inputs: bool
 
 
-def _in_use() -> ConflictError:
-    return ConflictError("output of the run is in use", "Delete all downstreams of the run first")
+_NAMED_AT_MOST = 5
+
+
+def _in_use(downstreams: list[str], then: str) -> ConflictError:
+    """Knitfab's reason, naming the live Runs that read the outputs, and which one to remove first."""
+    named = ", ".join(downstreams[:_NAMED_AT_MOST])
+    if len(downstreams) > _NAMED_AT_MOST:
+        named += f" and {len(downstreams) - _NAMED_AT_MOST} more"
+    runs = "run" if len(downstreams) == 1 else "runs"
+    return ConflictError(
+        f"output of the run is in use by {runs} {named}",
+        f"remove the downstream {runs} first (`knit run rm {downstreams[0]}`, and so on down the lineage), then {then}",
+    )
 
 
 async def _inspect(tx: AsyncManagedTransaction, run_id: str, now: int) -> _Inspection:
@@ -80,7 +94,7 @@ async def _inspect(tx: AsyncManagedTransaction, run_id: str, now: int) -> _Inspe
     if record is None or record["status"] == RunStatus.INVALIDATED.value:
         raise run_not_found(run_id)
     return _Inspection(RunStatus(record["status"]), bool(record["pseudo"]), record["owner"],
-                       bool(record["active"]), int(record["live"]), bool(record["hasInputs"]))
+                       bool(record["active"]), list(record["live"]), bool(record["hasInputs"]))
 
 
 async def _stop(tx: AsyncManagedTransaction, run_id: str, fail: bool, now: int, by: str | None) -> RunStatus:
@@ -121,7 +135,7 @@ async def _retry(tx: AsyncManagedTransaction, run_id: str, now: int, by: str | N
     if run.owner is not None:
         raise ConflictError("the run may not be finished", "Wait for the run to finish, or abort it")
     if run.live_downstreams:
-        raise _in_use()
+        raise _in_use(run.live_downstreams, f"retry it (`knit run retry {run_id}`)")
     if run.pseudo:
         raise ConflictError("prohibited operation", "Root run cannot be retried")
     if run.status not in (RunStatus.DONE, RunStatus.FAILED):
@@ -145,7 +159,7 @@ async def _delete(tx: AsyncManagedTransaction, run_id: str, now: int, by: str | 
         raise ConflictError("output of the run is in use: the run is being executed",
                             f"stop it first (`knit run stop --fail {run_id}`), then remove it")
     if run.live_downstreams:
-        raise _in_use()
+        raise _in_use(run.live_downstreams, f"remove this one (`knit run rm {run_id}`)")
     if run.status not in (RunStatus.WAITING, RunStatus.DEACTIVATED, RunStatus.DONE, RunStatus.FAILED):
         raise ConflictError("output of the run is in use",
                             f"the run is {run.status.value}; stop it (`knit run stop --fail`) first")

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import threading
 import time
 import uuid
@@ -44,6 +45,7 @@ class ContentStore(Protocol):
     def prepare_output(self, knit_id: str) -> Path: ...
     def input_path(self, knit_id: str) -> Path: ...
     def digest(self, knit_id: str) -> str: ...
+    def size(self, knit_id: str) -> int: ...
     def discard(self, knit_id: str) -> None: ...
     def stream_tar(self, knit_id: str) -> Iterator[bytes]: ...
     async def sweep(self, known: Callable[[list[str]], Awaitable[set[str]]]) -> int: ...
@@ -175,6 +177,12 @@ class LocalContentStore:
     def digest(self, knit_id: str) -> str:
         """The tree digest of a finished output, recorded so that pulls can be verified."""
         return digest_directory(self.prepare_output(knit_id)).hexdigest()
+
+    def size(self, knit_id: str) -> int:
+        """The bytes of the Data's files (symlinks count nothing), as its tar stream carries them."""
+        entries = (os.lstat(os.path.join(folder, name)) for folder, _, names in os.walk(self.path(knit_id))
+                   for name in names)
+        return sum(entry.st_size for entry in entries if stat.S_ISREG(entry.st_mode))
 
     def discard(self, knit_id: str) -> None:
         shutil.rmtree(self.path(knit_id), ignore_errors=True)

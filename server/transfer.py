@@ -3,7 +3,8 @@
 ``POST /api/uploads``: body = tar stream; answers ``{uploadId, digest, size}`` once received and
 verified, and the client then calls the ``pushData`` mutation with its own digest.
 ``GET /api/data/{knitId}/content``: the Data as a tar stream; ``X-Knit-Content-Digest`` carries the
-tree digest the client checks what it received against.
+tree digest the client checks what it received against, ``X-Knit-Content-Size`` the bytes of its files
+(what the client's progress counts).
 ``GET /api/runs/{runId}/log``: a Run's log as text; ``?follow`` streams it while the Run runs.
 """
 
@@ -14,7 +15,7 @@ from typing import Final
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from knitgraph.archive import DIGEST_HEADER
+from knitgraph.archive import DIGEST_HEADER, SIZE_HEADER
 from knitgraph.graph_schema.access import Role
 from knitgraph.graph_schema.errors import KnitError
 
@@ -57,8 +58,10 @@ async def upload(request: Request) -> Response:
 
 
 async def download(request: Request) -> Response:
-    digest, chunks = await data_service.open_content(_services(request), request.path_params["knit_id"])
-    return StreamingResponse(chunks, media_type=TAR, headers={DIGEST_HEADER: digest})
+    services, knit_id = _services(request), request.path_params["knit_id"]
+    digest, chunks = await data_service.open_content(services, knit_id)
+    size = await data_service.content_size(services, knit_id)
+    return StreamingResponse(chunks, media_type=TAR, headers={DIGEST_HEADER: digest, SIZE_HEADER: str(size)})
 
 
 async def run_log(request: Request) -> Response:

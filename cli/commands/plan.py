@@ -14,6 +14,11 @@ from ..errors import KnitCliError
 from ..output import emit_json, knitfab_shape, log
 from ..plan_file import read_plan_file
 
+NO_NETWORK = (
+    "Runs on this server have no network: a step that downloads fails (e.g. on DNS). "
+    "An administrator allows it with KNITGRAPH_PROCESS_NETWORK=true (docs/admin-guide.md)."
+)
+
 
 def _print_plan(plan: Any) -> None:
     emit_json(knitfab_shape(plan))
@@ -65,6 +70,8 @@ def apply(cli: CliContext, plan_file: Path) -> None:
     except KnitCliError as exc:
         raise KnitCliError(f"failed to apply Plan: {exc.reason}", exc.advice, exc.see) from exc
     _print_plan(applied)
+    if not cli.client.graphql("ServerInfo")["server"]["runNetwork"]:
+        log("plan apply", f"[NOTE] {NO_NETWORK}")
 
 
 @plan.command()
@@ -130,7 +137,8 @@ def resource(cli: CliContext, to_set: tuple[str, ...], to_unset: tuple[str, ...]
 @click.option("--remove-key", multiple=True, metavar="KEY")
 @click.argument("plan_id")
 @pass_cli
-def annotate(cli: CliContext, add: tuple[str, ...], remove: tuple[str, ...], remove_key: tuple[str, ...], plan_id: str) -> None:
+def annotate(cli: CliContext, add: tuple[str, ...], remove: tuple[str, ...], remove_key: tuple[str, ...],
+             plan_id: str) -> None:
     """Change annotations: remove keys, then exact annotations, then add."""
     changed = cli.client.graphql(
         "AnnotatePlan", planId=plan_id, add=list(add), remove=list(remove), removeKey=list(remove_key)

@@ -10,12 +10,50 @@ import click
 
 from .. import flags
 from ..context import CliContext, pass_cli
-from ..errors import KnitCliError
+from ..errors import Interrupted, KnitCliError
 from ..output import emit_json, knitfab_shape, log
+
+POLL_SECONDS = 0.5
+_NOT_STARTED = ("deactivated", "waiting", "ready")
+_ENDED = ("done", "failed", "invalidated")
 
 
 def _print_run(run: Any) -> None:
     emit_json(knitfab_shape(run, keep_null=frozenset({"log"})))
+
+
+def _removed(run_id: str) -> KnitCliError:
+    return KnitCliError(
+        f"run {run_id} was removed (it is invalidated): its outputs and its log were deleted",
+        f"`knit run show {run_id}` shows what is left of it; its inputs will not run this plan again",
+    )
+
+
+def _wait_to_start(cli: CliContext, run_id: str) -> None:
+    """Poll until the Run leaves deactivated/waiting/ready, saying so on stderr at each status."""
+    shown = None
+    while (status := cli.client.graphql("ShowRun", runId=run_id)["run"]["status"]) in _NOT_STARTED:
+        if status != shown:
+            log("run show", f"waiting for run {run_id} to start (status: {status})…")
+            shown = status
+        time.sleep(POLL_SECONDS)
+
+
+def _follow(cli: CliContext, run_id: str) -> None:
+    try:
+        _wait_to_start(cli, run_id)
+        _print_log(cli, run_id, follow=True)
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted: stopped following the log of run {run_id}; the Run goes on",
+                          f"follow it again with `knit run show --log -f {run_id}`") from None
+
+
+def _print_log(cli: CliContext, run_id: str, follow: bool) -> None:
+    out = sys.stdout.buffer
+    with cli.client.run_log(run_id, follow) as chunks:
+        for chunk in chunks:
+            out.write(chunk)
+            out.flush()
 
 
 @click.group()
@@ -49,17 +87,16 @@ def find(cli: CliContext, plan_ids: tuple[str, ...], in_ids: tuple[str, ...], ou
 @click.argument("run_id")
 @pass_cli
 def show(cli: CliContext, show_log: bool, follow: bool, run_id: str) -> None:
-    """Print one Run as JSON, or its log with --log."""
+    """Print one Run as JSON, or its log with --log; with -f, wait for the Run to start and follow
+    its log until it ends (Ctrl-C stops following, exit 130)."""
     if follow and not show_log:
         raise click.UsageError("--follow goes with --log")
     if not show_log:
         _print_run(cli.client.graphql("ShowRun", runId=run_id)["run"])
-        return
-    out = sys.stdout.buffer
-    with cli.client.run_log(run_id, follow) as chunks:
-        for chunk in chunks:
-            out.write(chunk)
-            out.flush()
+    elif follow:
+        _follow(cli, run_id)
+    else:
+        _print_log(cli, run_id, follow=False)
 
 
 @run.command()
@@ -96,15 +133,24 @@ def remove(cli: CliContext, run_id: str) -> None:
 @pass_cli
 def wait(cli: CliContext, timeout: float | None, run_id: str) -> None:
     """Wait until the Run is done or failed, then print it. Exit 0 if done, 1 otherwise."""
+    try:
+        current = _until_ended(cli, timeout, run_id)
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted: stopped waiting for run {run_id}; the Run goes on",
+                          f"wait again with `knit run wait {run_id}`") from None
+    _print_run(current)
+    if current["status"] == "invalidated":
+        raise _removed(run_id)
+    if current["status"] != "done":
+        raise KnitCliError(f"run {run_id} ended {current['status']}",
+                           f"read its log with `knit run show --log {run_id}`")
+
+
+def _until_ended(cli: CliContext, timeout: float | None, run_id: str) -> Any:
     deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        current = cli.client.graphql("ShowRun", runId=run_id)["run"]
-        if current["status"] in ("done", "failed", "invalidated"):
-            break
+    while (current := cli.client.graphql("ShowRun", runId=run_id)["run"])["status"] not in _ENDED:
         if deadline is not None and time.monotonic() > deadline:
             raise KnitCliError(f"run {run_id} is still {current['status']} after {timeout:g}s",
-                               "wait longer, or look at it with `knit run show --log`")
-        time.sleep(0.5)
-    _print_run(current)
-    if current["status"] != "done":
-        raise KnitCliError(f"run {run_id} ended {current['status']}", "read its log with `knit run show --log`")
+                               f"wait longer, or look at it with `knit run show {run_id}`")
+        time.sleep(POLL_SECONDS)
+    return current

@@ -79,8 +79,12 @@ async def delete_run(services: Services, actor: str | None, run_id: str) -> str:
 
 
 async def open_log(services: Services, run_id: str, follow: bool) -> AsyncIterator[bytes]:
-    """A Run's log as it is now, or (``follow``) as it is written until the Run ends."""
+    """A Run's log as it is now, or (``follow``) as it is written until the Run ends; a follow of a
+    Run that has not started sends nothing until it starts (the client says that it waits)."""
     run = await run_graph.get_run(services.graph, run_id)
+    if run.summary.status is RunStatus.INVALIDATED:
+        raise NotFoundError(f"run {run_id} was removed (it is invalidated): its outputs and its log were deleted",
+                            f"`knit run show {run_id}` shows what is left of it")
     if run.log is None:
         raise NotFoundError(f"run {run_id} records no log", "add `log:` with tags to its plan")
     if run.summary.status in _LOG_NOT_YET and not follow:

@@ -15,10 +15,15 @@ class ServerFacts:
     version: str
     neo4j_uri: str
     schema_version: str
+    run_network: bool
 
 
 def server_facts(services: Services) -> ServerFacts:
-    return ServerFacts(version("knitgraph"), services.graph.uri, latest_id())
+    """``run_network``: Pods of the kubernetes executor have the cluster's network; the process and
+    docker executors give Runs none unless KNITGRAPH_PROCESS_NETWORK allows it."""
+    settings = services.settings
+    run_network = settings.executor == "kubernetes" or settings.process_network
+    return ServerFacts(version("knitgraph"), services.graph.uri, latest_id(), run_network)
 
 
 async def check_health(services: Services) -> str:

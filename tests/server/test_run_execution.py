@@ -195,14 +195,23 @@ def test_retry_and_rm_preconditions(knit: Knit, tmp_path: Path) -> None:
     knit("run", "wait", "--timeout", "60", leaf["runId"])
 
     in_use = knit("run", "retry", up_run["runId"], expect=1).stderr
-    assert "output of the run is in use" in in_use and "Delete all downstreams of the run first" in in_use
-    assert "in use" in knit("run", "rm", up_run["runId"], expect=1).stderr
+    assert f"output of the run is in use by run {leaf['runId']}" in in_use, in_use
+    assert f"`knit run rm {leaf['runId']}`" in in_use, in_use
+    assert f"then retry it (`knit run retry {up_run['runId']}`)" in in_use, in_use
+    blocked = knit("run", "rm", up_run["runId"], expect=1).stderr
+    assert f"in use by run {leaf['runId']}" in blocked, blocked
+    assert f"then remove this one (`knit run rm {up_run['runId']}`)" in blocked, blocked
     upload_run = upload["upstream"]["run"]["runId"]
     assert "in use" in knit("run", "retry", upload_run, expect=1).stderr
 
     knit("run", "rm", leaf["runId"])
     tomb = json.loads(knit("run", "show", leaf["runId"]).stdout)
     assert tomb["status"] == "invalidated" and tomb["outputs"] == []
+    gone = f"run {leaf['runId']} was removed (it is invalidated): its outputs and its log were deleted"
+    for removed in (knit("run", "show", "--log", leaf["runId"], expect=1),
+                    knit("run", "wait", leaf["runId"], expect=1)):
+        assert gone in removed.stderr, removed.stderr
+        assert "log:" not in removed.stderr and "read its log" not in removed.stderr, removed.stderr
     assert "not found" in knit("run", "rm", leaf["runId"], expect=1).stderr
     assert "not found" in knit("data", "pull", leaf["outputs"][0]["knitId"], str(tmp_path), expect=1).stderr
 

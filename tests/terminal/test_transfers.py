@@ -14,9 +14,8 @@ from ..trees import describe, make_varied_tree
 from .harness import Terminal, run_on_terminal
 
 pytestmark = pytest.mark.e2e
-# tqdm's byte counts: "1.00M/3.00M [00:01<00:02, 1.02MB/s]", or "45.2MB [00:01, 33.1MB/s]" without a size.
-BYTES_AND_RATE = re.compile(r"\d+(\.\d+)?[kMGT]?B?(/\d+(\.\d+)?[kMGT]?B?)? \[.*\d[kMGT]?B/s")
-MOVING = r"[1-9]\d*(\.\d+)?[MG]"  # some megabytes have moved
+BYTES_AND_RATE = re.compile(r"\d+(\.\d+)?[kMG]?B .*[kMG]?B/s")
+DONE_OF_TOTAL = re.compile(r"100%\|.*\| 1\.0[0-9]MB/1\.0[0-9]MB")  # the varied tree holds about 1 MB
 
 
 def _pushed(env: dict[str, str], cwd: Path, directory: Path) -> str:
@@ -35,6 +34,7 @@ def test_push_then_pull_every_way_on_a_terminal(served: dict[str, str], tmp_path
         assert status == 0, f"{command}\n{screen}"
         assert "unexpected error" not in screen and "Error" not in screen, screen
         assert BYTES_AND_RATE.search(screen), f"{command} shows no bytes and throughput:\n{screen}"
+        assert DONE_OF_TOTAL.search(screen), f"{command} shows no size and percentage:\n{screen}"
     assert describe(tmp_path / "out" / knit_id) == describe(tree)
     assert (tmp_path / "out" / f"{knit_id}.tar").stat().st_size == (tmp_path / "streamed.tar").stat().st_size
 
@@ -45,7 +45,7 @@ def test_ctrl_c_during_push_stores_nothing_and_exits_130(served: dict[str, str],
     with open(big / "sparse.bin", "wb") as sparse:
         sparse.truncate(8 << 30)  # long enough to interrupt; sparse, so it costs no disk to read
     terminal = Terminal(f"knit data push -t kind:big {big}", env=served, cwd=tmp_path)
-    terminal.expect(MOVING)  # bytes are moving
+    terminal.expect(r"\| [1-9]\d*(\.\d+)?[MG]B/")  # bytes are moving: done, of the total
     terminal.interrupt()
     status, screen = terminal.finish()
     assert status == 130, screen
@@ -60,7 +60,7 @@ def test_ctrl_c_during_pull_saves_nothing_and_exits_130(served: dict[str, str], 
         sparse.truncate(512 << 20)
     knit_id = json.loads(knit("data", "push", str(big), env=served, cwd=tmp_path).stdout)["knitId"]
     terminal = Terminal(f"knit data pull -x {knit_id} out", env=served, cwd=tmp_path)
-    terminal.expect(MOVING)
+    terminal.expect(r"\| [1-9]\d*(\.\d+)?[MG]B/")
     terminal.interrupt()
     status, screen = terminal.finish()
     assert status == 130, screen

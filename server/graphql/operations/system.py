@@ -13,11 +13,17 @@ class ServerInfo:
     version: str
     neo4j_uri: str
     schema_version: str
+    run_network: bool = strawberry.field(
+        description="Whether the Runs this server's executor starts can reach the network by default."
+    )
 
 
 @strawberry.type
 class SystemQuery:
-    @strawberry.field(description="knitgraph's version, the Neo4j it uses and the schema version.")
+    @strawberry.field(
+        description="knitgraph's version, the Neo4j it uses, the schema version and whether Runs have network."
+    )
     def server(self, info: Info) -> ServerInfo:
         facts = system_service.server_facts(info.context.services)
-        return ServerInfo(version=facts.version, neo4j_uri=facts.neo4j_uri, schema_version=facts.schema_version)
+        return ServerInfo(version=facts.version, neo4j_uri=facts.neo4j_uri, schema_version=facts.schema_version,
+                          run_network=facts.run_network)
