@@ -53,6 +53,9 @@ class KubernetesSettings(Protocol):
     @property
     def data_root(self) -> Path: ...
 
+    @property
+    def k8s_run_as_ids(self) -> tuple[int, int] | None: ...
+
 
 def api_client(settings: KubernetesSettings) -> ApiClient:
     """A client for the configured cluster: ``KUBECONFIG``, else in-cluster, else ~/.kube/config."""
@@ -249,7 +252,8 @@ class KubernetesExecutor:
         root = PurePosixPath(os.path.realpath(self.settings.data_root))
         mounts = [replace(m, source=Path(os.path.realpath(m.source))) for m in job.mounts]
         return job_spec.build_job(replace(job, mounts=mounts), namespace=self.settings.k8s_namespace,
-                                  claim=self.settings.k8s_data_claim, data_root=root)
+                                  claim=self.settings.k8s_data_claim, data_root=root,
+                                  run_as=self.settings.k8s_run_as_ids)
 
     def _start(self, job: Job) -> KubernetesExecution:
         manifest = self.manifest(job)

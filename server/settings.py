@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     # and the unprivileged uid/gid its tasks run as when the server is root.
     process_read_only: Annotated[list[Path], NoDecode] = Field([], validation_alias="KNITGRAPH_PROCESS_READ_ONLY")
     run_uid: int = Field(65534, validation_alias="KNITGRAPH_RUN_UID", gt=0)
+    # kubernetes executor: "UID:GID" the pods run as (non-root, the restricted profile); empty: the image's user.
+    k8s_run_as: str = Field("65534:65534", validation_alias="KNITGRAPH_K8S_RUN_AS", pattern=r"^(\d+(:\d+)?)?$")
     run_gid: int = Field(65534, validation_alias="KNITGRAPH_RUN_GID", gt=0)
     # Limits of a Run whose plan names none (its resources win): docs/admin-guide.md.
     run_timeout: str = Field(DEFAULT_LIMITS["timeout"], validation_alias="KNITGRAPH_RUN_TIMEOUT")
@@ -131,6 +133,14 @@ class Settings(BaseSettings):
         """Every host name the API answers to."""
         extra = [name.strip() for name in self.allowed_hosts.split(",") if name.strip()]
         return ["127.0.0.1", "localhost", "[::1]", self.host, *extra]
+
+    @property
+    def k8s_run_as_ids(self) -> tuple[int, int] | None:
+        """``KNITGRAPH_K8S_RUN_AS`` as (uid, gid); None keeps the image's own user."""
+        if not self.k8s_run_as.strip():
+            return None
+        uid, _, gid = self.k8s_run_as.partition(":")
+        return int(uid), int(gid or uid)
 
     @property
     def tls_enabled(self) -> bool:

@@ -55,6 +55,11 @@ class ServerProcess:
         except httpx.HTTPError:
             return False
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """What a raw HTTP client sends to get in: the admin token `knit` uses."""
+        return {"Authorization": f"Bearer {self.env['KNIT_TOKEN']}"}
+
     def log_tail(self, lines: int = 60) -> str:
         path = self.home / "serve.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""

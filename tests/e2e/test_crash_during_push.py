@@ -42,7 +42,7 @@ def test_sigkill_mid_push_leaves_nothing_and_retry_succeeds(
 
     def upload() -> None:
         try:
-            httpx.post(f"{server.url}/api/uploads", content=_half_a_tar(release), timeout=120)
+            httpx.post(f"{server.url}/api/uploads", content=_half_a_tar(release), timeout=120, headers=server.headers)
         except httpx.HTTPError as exc:
             failures.append(exc)
 

@@ -11,7 +11,6 @@ cannot change (``runs_commands = False``).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -23,6 +22,7 @@ from kubernetes.client.exceptions import ApiException
 from knitgraph.executors import LOST_WORKER, RUN_LABEL, Execution, ExitStatus, Job
 from knitgraph.k8s.executor import KubernetesExecutor
 from knitgraph.k8s.job_spec import job_name
+from knitgraph.server.settings import Settings
 
 from ..executors.contract import ExecutorContract, Task
 from .conftest import DATA_CLAIM, NAMESPACE
@@ -31,14 +31,6 @@ from .testbed import LocalCluster
 SUCCEEDS = "knitgraph.test/contract:1"
 IMAGE_OF_EXIT = {0: SUCCEEDS, 3: "knitgraph.test/fails:1"}
 RUNS_UNTIL_DELETED = "knitgraph.test/long:1"
-
-
-@dataclass(frozen=True, slots=True)
-class KubernetesSettings:
-    kubeconfig: str | None
-    k8s_namespace: str
-    k8s_data_claim: str
-    data_root: Path
 
 
 class TestKubernetesContract(ExecutorContract):
@@ -53,7 +45,9 @@ class TestKubernetesContract(ExecutorContract):
     def executor(self, testbed: LocalCluster, admin: k8s.ApiClient, server_kubeconfig: Path,
                  tmp_path: Path) -> Iterator[KubernetesExecutor]:
         self.pod_log, self.admin = testbed.pod_log, admin
-        executor = KubernetesExecutor(KubernetesSettings(str(server_kubeconfig), NAMESPACE, DATA_CLAIM, tmp_path))
+        settings = Settings(KNITGRAPH_HOME=tmp_path, KUBECONFIG=str(server_kubeconfig),
+                            KNITGRAPH_K8S_NAMESPACE=NAMESPACE, KNITGRAPH_K8S_DATA_CLAIM=DATA_CLAIM)
+        executor = KubernetesExecutor(settings)  # the server's own settings, defaults and all
         yield executor
         executor.client.close()
 

@@ -103,6 +103,11 @@ def test_two_step_pipeline_runs_as_jobs(k8s_knit: Knit, recorder: Recorder, admi
     # The real scheduler placed it by that affinity (and its toleration of the node's taint).
     (train_pod,) = [p for p in recorder.pods.values() if p["metadata"]["labels"].get("knitgraph.run") == train_run["runId"]]
     assert train_pod["spec"]["nodeName"] == "kwok-gpu"
+    # The restricted profile: non-root (KNITGRAPH_K8S_RUN_AS), no privilege escalation, no capabilities.
+    assert train_pod["spec"]["securityContext"]["runAsNonRoot"] is True
+    assert train_pod["spec"]["securityContext"]["runAsUser"] == 65534
+    container = train_pod["spec"]["containers"][0]["securityContext"]
+    assert container["allowPrivilegeEscalation"] is False and container["capabilities"] == {"drop": ["ALL"]}
 
     validate_spec = recorder.jobs[f"knit-run-{validate_run['runId']}"]["spec"]["template"]["spec"]
     assert "serviceAccountName" not in validate_spec or validate_spec["serviceAccountName"] == "default"
