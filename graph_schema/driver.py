@@ -67,11 +67,11 @@ class Graph:
     def __init__(self, uri: str, user: str, password: str, database: str = "neo4j") -> None:
         self.uri = uri
         self.database = database
-        # While Neo4j is away callers get UNAVAILABLE within about 15 s, not minutes; a busy Neo4j
-        # on a loaded machine still gets that long before a request gives up on it.
+        # While Neo4j is away callers get UNAVAILABLE within seconds, not minutes; a busy Neo4j on
+        # a loaded machine still gets 10 s of retries before a request gives up on it.
         self._driver = AsyncGraphDatabase.driver(
-            uri, auth=(user, password), max_transaction_retry_time=15.0, connection_timeout=5.0,
-            connection_acquisition_timeout=15.0, notifications_min_severity="OFF",
+            uri, auth=(user, password), max_transaction_retry_time=10.0, connection_timeout=5.0,
+            connection_acquisition_timeout=10.0, notifications_min_severity="OFF",
         )
 
     async def verify(self) -> None:

@@ -66,7 +66,8 @@ def api_client(path: Path) -> k8s.ApiClient:
 
 
 def _node(name: str, labels: dict[str, str], taints: list[dict[str, str]]) -> dict[str, Any]:
-    capacity = {"cpu": "32", "memory": "256Gi", "pods": "110", "nvidia.com/gpu": "8"}
+    # As a real node reports it, ephemeral-storage included (Runs ask for their scratch as a limit).
+    capacity = {"cpu": "32", "memory": "256Gi", "ephemeral-storage": "500Gi", "pods": "110", "nvidia.com/gpu": "8"}
     return {
         "apiVersion": "v1", "kind": "Node",
         "metadata": {"name": name, "annotations": {"kwok.x-k8s.io/node": "fake"},
