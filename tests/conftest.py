@@ -31,6 +31,7 @@ from knitgraph.server.embedded_neo4j import EmbeddedNeo4j, connection
 from knitgraph.server.services.access import create_token
 from knitgraph.server.settings import Settings
 
+from .leftovers import RUNNING
 from .podman import podman_engine
 
 T = TypeVar("T")
@@ -172,3 +173,13 @@ def docker_knit(clean_graph: Settings, container_engine: str) -> Iterator[Knit]:
     settings = clean_graph.model_copy(update={"executor": "docker", "docker_host": container_engine})
     with app_client(settings, new_token(settings)) as test_client:
         yield Knit(test_client)
+
+
+@pytest.fixture(autouse=True)
+def stop_leftover_servers() -> Iterator[None]:
+    """A test that fails half-way may leave its `knitgraph serve` running; it is stopped here, since
+    it would otherwise take later tests' Runs from the shared Neo4j and fail them."""
+    yield
+    for server in list(RUNNING):
+        server.stop()
+

@@ -16,6 +16,7 @@ import httpx
 from knitgraph.server.settings import Settings
 
 from ..conftest import free_port, new_token
+from ..leftovers import RUNNING
 
 BIN = Path(sys.executable).parent
 
@@ -44,6 +45,7 @@ class ServerProcess:
         self.home.mkdir(parents=True, exist_ok=True)
         with open(self.home / "serve.log", "ab") as log:  # read by `log_tail` when a test fails
             self.process = subprocess.Popen([str(BIN / "knitgraph"), "serve"], env=self.env, stdout=log, stderr=log)
+        RUNNING.add(self)
         wait_until(self._healthy, "the API server to answer")
 
     def _healthy(self) -> bool:
@@ -70,9 +72,14 @@ class ServerProcess:
         self.process.wait()
 
     def stop(self) -> None:
+        RUNNING.discard(self)
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=30)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 def knit(*args: str, env: dict[str, str], cwd: Path, expect: int | None = 0) -> subprocess.CompletedProcess[str]:
