@@ -82,10 +82,11 @@ def _system() -> list[str]:
     return args
 
 
-def _parents(targets: list[str]) -> list[str]:
-    """Folders bubblewrap would create owner-only for the mountpoints: made 0755 first, so the
-    unprivileged task can reach its inputs and outputs."""
-    parents = {str(p) for target in targets for p in PurePosixPath(target).parents if str(p) != "/"}
+def _parents(targets: list[str], inside: str = "/") -> list[str]:
+    """Folders bubblewrap would create owner-only for the mountpoints below ``inside``: made 0755
+    first, so the unprivileged task can reach its inputs, outputs and Python."""
+    parents = {str(p) for target in targets for p in PurePosixPath(target).parents
+               if p.is_relative_to(inside) and str(p) not in ("/", inside)}
     return [arg for parent in sorted(parents, key=lambda p: p.count("/")) for arg in ("--perms", "0755", "--dir", parent)]
 
 
@@ -116,8 +117,11 @@ def bwrap_command(job: Job, settings: SandboxSettings, *, scratch_bytes: int, se
     if not settings.process_network:
         args.append("--unshare-net")
     binds = _binds(job, settings)
-    args += ["--tmpfs", "/", *_system(), *_parents(["/var/tmp", *(target for _, _, target in binds)])]
+    targets = ["/var/tmp", *(target for _, _, target in binds)]
+    args += ["--tmpfs", "/", *_system(), *_parents(targets)]
     args += ["--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--size", str(scratch_bytes), "--tmpfs", SCRATCH]
+    # The scratch hides what was made under /tmp: a Python or a mountpoint there needs its parents again.
+    args += _parents(targets, inside=SCRATCH)
     args += ["--perms", "1777", "--size", str(min(scratch_bytes, SHM_BYTES)), "--tmpfs", "/dev/shm"]
     args += ["--symlink", SCRATCH, "/var/tmp"]
     args += [arg for bind in binds for arg in bind]  # last: a mountpoint may be inside /tmp
