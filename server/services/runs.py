@@ -13,7 +13,7 @@ import anyio.to_thread
 from knitgraph.archive import UnsafeArchiveError
 from knitgraph.graph_schema import lifecycle, run_actions
 from knitgraph.graph_schema import runs as run_graph
-from knitgraph.graph_schema.errors import NotFoundError, UnavailableError
+from knitgraph.graph_schema.errors import ConflictError, NotFoundError, UnavailableError
 from knitgraph.graph_schema.records import RunRecord, RunStatus
 from knitgraph.graph_schema.timefmt import now_ms
 
@@ -62,7 +62,10 @@ async def stop_run(services: Services, actor: str | None, run_id: str, fail: boo
     wait for and finishes at once; a running one is ended by its worker."""
     previous = await run_actions.stop_run(services.graph, run_id, fail=fail, now=now_ms(), by=actor)
     if fail and previous in (RunStatus.DEACTIVATED, RunStatus.WAITING):
-        await finish_run(services, run_id)
+        try:
+            await finish_run(services, run_id)
+        except ConflictError:
+            pass  # a server's recovery loop finished it first: the same outcome, failed
     return await run_graph.get_run(services.graph, run_id)
 
 
