@@ -87,14 +87,16 @@ def test_two_step_pipeline_runs_as_jobs(k8s_knit: Knit, recorder: Recorder, admi
     pod_spec = job["spec"]["template"]["spec"]
     assert pod_spec["restartPolicy"] == "Never"
     assert pod_spec["serviceAccountName"] == "trainer" and pod_spec["automountServiceAccountToken"] is True
-    assert pod_spec["volumes"] == [{"name": "data", "persistentVolumeClaim": {"claimName": "knitgraph-data"}}]
+    assert pod_spec["volumes"] == [{"name": "data", "persistentVolumeClaim": {"claimName": "knitgraph-data"}},
+                                   {"name": "scratch", "emptyDir": {"sizeLimit": "1Gi"}}]  # the private /tmp
     (container,) = pod_spec["containers"]
     assert container["image"] == "knitgraph.test/train:1"
     assert (container["command"], container["args"]) == (["python"], ["train.py", "--epochs", "3"])
-    assert container["resources"]["limits"] == {"cpu": "500m", "memory": "64Mi"}
+    assert container["resources"]["limits"] == {"cpu": "500m", "memory": "64Mi", "ephemeral-storage": "1Gi"}
     assert sorted(container["volumeMounts"], key=lambda m: m["mountPath"]) == [
         {"name": "data", "mountPath": "/in/dataset", "subPath": f"content/{dataset}", "readOnly": True},
         {"name": "data", "mountPath": "/out/model", "subPath": f"content/{model}"},
+        {"name": "scratch", "mountPath": "/tmp"},
     ]
     assert pod_spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"] == {
         "nodeSelectorTerms": [{"matchExpressions": [{"key": "accelerator", "operator": "In", "values": ["gpu"]}]}]}
