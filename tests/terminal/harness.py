@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 from pathlib import Path
 
 import pexpect
@@ -24,6 +25,7 @@ class Terminal:
         self.child = pexpect.spawn(
             "/bin/bash", ["-c", command], env={**env, "PATH": f"{BIN}:{os.environ['PATH']}", "TERM": "xterm"},
             cwd=str(cwd), timeout=timeout, dimensions=(40, 120), encoding="utf-8", codec_errors="replace",
+            preexec_fn=_default_ctrl_c,
         )
 
     def expect(self, pattern: str) -> str:
@@ -41,6 +43,12 @@ class Terminal:
         self.child.close()
         status = self.child.exitstatus if self.child.exitstatus is not None else 128 + int(self.child.signalstatus or 0)
         return status, plain(str(self.child.before))
+
+
+def _default_ctrl_c() -> None:
+    """A person's terminal delivers Ctrl-C; a test run started in the background inherits SIGINT
+    ignored, which Python (and so knit) would then keep ignoring."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def plain(screen: str) -> str:
