@@ -23,8 +23,8 @@ start_knitgraph() {
   if [ "$EXECUTOR" = docker ]; then
     say "build the images locally (no registry): examples/images/build.py $1"
     run "$PYTHON" "$EXAMPLES/images/build.py" "$1"
-    export KNITGRAPH_EXECUTOR=docker
   fi
+  export KNITGRAPH_EXECUTOR="$EXECUTOR"
   # The process executor's Runs see only the folders shared with them: this example's scripts.
   export KNITGRAPH_PROCESS_READ_ONLY="${KNITGRAPH_PROCESS_READ_ONLY:+$KNITGRAPH_PROCESS_READ_ONLY:}$HERE/scripts"
   say "knitgraph up (executor: $EXECUTOR)"

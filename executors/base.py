@@ -36,6 +36,7 @@ class Job:
     resources: dict[str, str] = field(default_factory=dict)
     on_node: dict[str, tuple[str, ...]] = field(default_factory=dict)  # may/prefer/must -> "key=value"s
     service_account: str | None = None
+    network: bool = False  # a network of its own (a container's, a pod's), or the host's for a process
 
     @property
     def command(self) -> list[str]:

@@ -3,8 +3,8 @@
 Any engine speaking that API works: Docker, or Podman's compatible socket (``podman system
 service``). Containers are named ``knit-run-<runId>`` and labelled ``knitgraph.run``, so a server
 that restarts finds and re-attaches to them. Inputs are bind-mounted read-only, outputs
-read-write; ``resources`` become the container's memory, CPU and process limits; no network unless
-``KNITGRAPH_PROCESS_NETWORK`` allows it. The container's output is the Run's log.
+read-write; ``resources`` become the container's memory, CPU and process limits; a network of its
+own (bridge) only when the Run has network (``executor_choice``). The container's output is the Run's log.
 
 Containers are unprivileged: every capability dropped, no new privileges, a read-only root file
 system with a ``/tmp`` of the Run's ``ephemeral-storage`` (also ``HOME``), and the user
@@ -41,9 +41,6 @@ class DockerSettings(Protocol):
 
     @property
     def docker_host(self) -> str | None: ...
-
-    @property
-    def process_network(self) -> bool: ...
 
     @property
     def docker_user(self) -> str: ...
@@ -144,7 +141,7 @@ class DockerExecutor:
             "labels": {RUN_LABEL: job.run_id},
             "volumes": {str(m.source): {"bind": m.target, "mode": "rw" if m.writable else "ro"} for m in job.mounts},
             "detach": True,
-            "network_mode": "bridge" if self.settings.process_network else "none",
+            "network_mode": "bridge" if job.network else "none",
             "cap_drop": ["ALL"],
             "security_opt": ["no-new-privileges"],
             "pids_limit": limits.pids,
@@ -184,14 +181,22 @@ class DockerExecutor:
                 "build or load it there first (`docker build`/`docker load`, or the podman equivalents)",
             ) from exc
         except docker.errors.APIError as exc:
-            if exc.status_code == 409:  # created before a crash: use it
+            if exc.status_code == 409 or "already in use" in str(exc):  # created before a crash: use it
                 container = client.containers.get(task_name(job.run_id))
                 if container.status == "created":
                     container.start()
                 return DockerExecution(container, job, "wb")
+            self._remove_unstarted(client, job)
             raise UnavailableError(f"the container engine refused run {job.run_id}: {exc.explanation}",
                                    "check the image and the engine's log") from exc
         return DockerExecution(container, job, "ab")
+
+    def _remove_unstarted(self, client: docker.DockerClient, job: Job) -> None:
+        """A container created but refused at start (Podman keeps it) would block the Run's retry."""
+        try:
+            client.containers.get(task_name(job.run_id)).remove(force=True)
+        except docker.errors.APIError:
+            pass  # never created, or already gone
 
     async def start(self, job: Job) -> DockerExecution:
         return await anyio.to_thread.run_sync(self._start, job)

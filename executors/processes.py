@@ -4,9 +4,11 @@ reaping."""
 from __future__ import annotations
 
 import ctypes
+import os
 import signal
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
@@ -31,3 +33,13 @@ def die_with_parent() -> None:
 def reap_when_done(process: subprocess.Popen[bytes]) -> None:
     """Detached servers outlive this call: a thread waits for them, so none lingers as a zombie."""
     threading.Thread(target=process.wait, name=f"reap-{process.pid}", daemon=True).start()
+
+
+def terminate(pid: int, timeout: float = 30.0) -> None:
+    """SIGTERM, then SIGKILL if the process still runs after ``timeout`` seconds."""
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if Path(f"/proc/{pid}").exists():
+        os.kill(pid, signal.SIGKILL)

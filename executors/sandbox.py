@@ -8,7 +8,7 @@ read-only and its outputs writable at their mountpoints; a private ``/tmp`` of a
 ``ephemeral-storage`` (also ``HOME``, ``TMPDIR`` and ``/var/tmp``); a minimal ``/dev`` (its
 ``/shm`` at most 64 MiB); the ``/proc`` of its own
 process namespace. Nothing else of the host: not ``/root``, ``/home``, ``/var``, ``/opt``, the
-knitgraph home, other Data or source trees. No network unless ``KNITGRAPH_PROCESS_NETWORK``.
+knitgraph home, other Data or source trees. No network unless the Job has it (``KNITGRAPH_PROCESS_NETWORK`` and the plan).
 
 When the server runs as root, the sandbox is set up without a user namespace, then ``setpriv``
 becomes the Run's uid and gid (``KNITGRAPH_RUN_UID``/``GID``, 65534 by default), empties every
@@ -43,9 +43,6 @@ PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 class SandboxSettings(Protocol):
     """What the sandbox reads of the server's settings."""
-
-    @property
-    def process_network(self) -> bool: ...
 
     @property
     def process_read_only(self) -> list[Path]: ...
@@ -114,7 +111,7 @@ def bwrap_command(job: Job, settings: SandboxSettings, *, scratch_bytes: int, se
     identity, prefix = _identity(settings)
     args = [_tool("bwrap", "bubblewrap"), "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
             "--unshare-uts", "--unshare-cgroup-try", *identity, "--seccomp", str(seccomp_fd)]
-    if not settings.process_network:
+    if not job.network:  # with network, the host's (the administrator allowed it: executor_choice)
         args.append("--unshare-net")
     binds = _binds(job, settings)
     targets = ["/var/tmp", *(target for _, _, target in binds)]

@@ -61,7 +61,8 @@ MATCH (r:Run {runId: $runId})
 SET r.status = $status, r.updatedAt = CASE WHEN r.status = $status THEN r.updatedAt ELSE $now END,
     r.exitCode = coalesce($exitCode, r.exitCode), r.exitMessage = coalesce($exitMessage, r.exitMessage),
     r.owner = CASE WHEN $release THEN null ELSE coalesce($owner, r.owner) END,
-    r.leaseUntil = CASE WHEN $release THEN null ELSE coalesce($leaseUntil, r.leaseUntil) END
+    r.leaseUntil = CASE WHEN $release THEN null ELSE coalesce($leaseUntil, r.leaseUntil) END,
+    r.executor = coalesce($executor, r.executor)
 """
 
 CLAIM_WAITING_RUN: Final[LiteralString] = """
@@ -70,8 +71,7 @@ WITH r ORDER BY r.updatedAt, r.runId LIMIT 1
 SET r.lockedAt = $now
 WITH r WHERE r.status = 'waiting'
 MATCH (r)-[:OF_PLAN]->(p:Plan)
-SET r.status = 'ready', r.updatedAt = $now, r.readyAt = $now, r.owner = $owner, r.leaseUntil = $leaseUntil,
-    r.executor = $executor
+SET r.status = 'ready', r.updatedAt = $now, r.readyAt = $now, r.owner = $owner, r.leaseUntil = $leaseUntil
 RETURN r.runId AS runId, p.planId AS planId
 """
 
@@ -113,7 +113,7 @@ async def _lock(tx: AsyncManagedTransaction, run_id: str, now: int) -> tuple[Run
 
 async def _set(tx: AsyncManagedTransaction, run_id: str, status: RunStatus, now: int, **fields: Any) -> None:
     params: dict[str, Any] = {"exitCode": None, "exitMessage": None, "owner": None, "leaseUntil": None,
-                              "release": False, **fields, "runId": run_id, "status": status.value, "now": now}
+                              "executor": None, "release": False, **fields, "runId": run_id, "status": status.value, "now": now}
     await (await tx.run(SET_STATUS, params)).consume()
 
 
@@ -132,30 +132,29 @@ async def change_status(
     graph: Graph, run_id: str, target: RunStatus, *, now: int,
     expected: tuple[RunStatus, ...] | None = None, exit_code: int | None = None,
     exit_message: str | None = None, owner: str | None = None, lease_until: int | None = None,
+    executor: str | None = None,
 ) -> RunStatus:
     """Move a Run to ``target`` (not done/failed: see :func:`finish_run`); returns the old status.
+    ``executor`` records which executor runs it (``process`` means a host process: the plan's
+    image was not used).
 
     Raises ``NotFoundError``, or ``ConflictError`` when the table (or ``expected``) forbids it."""
     if target in (RunStatus.DONE, RunStatus.FAILED, RunStatus.INVALIDATED):
         raise ValueError(f"{target.value} is reached through finish_run or delete, not change_status")
-    fields = {"exitCode": exit_code, "exitMessage": exit_message, "owner": owner, "leaseUntil": lease_until}
+    fields = {"exitCode": exit_code, "exitMessage": exit_message, "owner": owner, "leaseUntil": lease_until,
+              "executor": executor}
     return await graph.write(_change, run_id, target, now, expected, fields)
 
 
-async def _claim(
-    tx: AsyncManagedTransaction, owner: str, executor: str, now: int, lease_until: int
-) -> Claim | None:
-    record = await (await tx.run(
-        CLAIM_WAITING_RUN, owner=owner, executor=executor, now=now, leaseUntil=lease_until)).single()
+async def _claim(tx: AsyncManagedTransaction, owner: str, now: int, lease_until: int) -> Claim | None:
+    record = await (await tx.run(CLAIM_WAITING_RUN, owner=owner, now=now, leaseUntil=lease_until)).single()
     return None if record is None else Claim(record["runId"], record["planId"])
 
 
-async def claim_waiting_run(
-    graph: Graph, *, owner: str, executor: str, now: int, lease_until: int
-) -> Claim | None:
-    """Take the oldest waiting Run for execution (waiting -> ready, owned by ``owner``), and record
-    which executor runs it (``process`` means a host process: the plan's image was not used)."""
-    return await graph.write(_claim, owner, executor, now, lease_until)
+async def claim_waiting_run(graph: Graph, *, owner: str, now: int, lease_until: int) -> Claim | None:
+    """Take the oldest waiting Run for execution (waiting -> ready, owned by ``owner``); the
+    executor that runs it is recorded when it starts (:func:`change_status`)."""
+    return await graph.write(_claim, owner, now, lease_until)
 
 
 async def _finish(

@@ -12,6 +12,7 @@ import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Final
 
 from .errors import InvalidInputError
 from .images import split_image
@@ -248,16 +249,38 @@ def _service_account(name: str | None) -> str | None:
     return name or None
 
 
+EXECUTOR_ANNOTATION: Final = "knitgraph.io/executor"
+NETWORK_ANNOTATION: Final = "knitgraph.io/network"
+KNITGRAPH_ANNOTATIONS: Final = {
+    EXECUTOR_ANNOTATION: ("process", "container"),  # how the plan's Runs execute (docs/user-guide.md)
+    NETWORK_ANNOTATION: ("on", "off"),  # whether they have network
+}
+
+
 def parse_annotations(texts: Iterable[str]) -> list[str]:
-    """``key=value`` strings split at the first ``=`` and trimmed; exact duplicates collapse."""
+    """``key=value`` strings split at the first ``=`` and trimmed; exact duplicates collapse.
+    knitgraph's own keys (:data:`KNITGRAPH_ANNOTATIONS`) take one of their values, once."""
     found = set()
     for text in texts:
         key, equals, value = text.partition("=")
         if not equals:
             raise InvalidInputError(f"annotation format error (should be key=value): {text}",
                                     "write annotations as key=value")
-        found.add(f"{key.strip()}={value.strip()}")
+        key, value = key.strip(), value.strip()
+        if key in KNITGRAPH_ANNOTATIONS and value not in KNITGRAPH_ANNOTATIONS[key]:
+            raise InvalidInputError(f"annotation {key} cannot be '{value}'",
+                                    f"write {key}={' or '.join(KNITGRAPH_ANNOTATIONS[key])}")
+        found.add(f"{key}={value}")
+    for key in KNITGRAPH_ANNOTATIONS:
+        if len([a for a in found if a.startswith(f"{key}=")]) > 1:
+            raise InvalidInputError(f"annotation {key} is given twice with different values",
+                                    f"keep one {key}=... (knit plan annotate --remove-key {key} first)")
     return sorted(found)
+
+
+def annotation_value(annotations: Iterable[str], key: str) -> str | None:
+    """The value of ``key`` among ``key=value`` annotations (the first, if given more than once)."""
+    return next((a.partition("=")[2] for a in sorted(annotations) if a.partition("=")[0] == key), None)
 
 
 def check_quantity(kind: str, quantity: str) -> str:

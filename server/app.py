@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from knitgraph.executors.engine import find_engine
 from knitgraph.graph_schema.driver import Graph
 from knitgraph.graph_schema.errors import KnitError
 from knitgraph.graph_schema.migrations import apply_migrations
@@ -25,7 +26,7 @@ from knitgraph.graph_schema.migrations import apply_migrations
 from .auth.gatekeeper import Gatekeeper
 from .content_store import LocalContentStore
 from .embedded_neo4j import connection
-from .executor_choice import create_executor
+from .executor_choice import Runners
 from .graphql.http import KnitGraphQL
 from .graphql.schema import schema
 from .knitfab_api import TrailingSlash
@@ -54,7 +55,9 @@ async def _prepare(settings: Settings, graph: Graph) -> Services:
     applied = await apply_migrations(graph)
     if applied:
         logger.info("schema migrated: %s", ", ".join(applied))
-    services = Services(graph, LocalContentStore(settings.home, settings.upload_ttl_seconds), settings)
+    engine = await anyio.to_thread.run_sync(find_engine, settings) if settings.executor in ("auto", "docker") else None
+    logger.info("container engine: %s", engine or "none answers")
+    services = Services(graph, LocalContentStore(settings.home, settings.upload_ttl_seconds), settings, engine)
     await sweep_once(services)
     return services
 
@@ -74,7 +77,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 for name, loop in (("content sweep", sweep_forever), ("projection catch-up", catch_up_forever)):
                     tasks.start_soon(supervisor.supervise, name, supervisor.loop(name, loop, services))
                 if settings.execute_runs:  # false: an API-only replica; other servers execute
-                    manager = RunManager(services, create_executor(settings), supervisor)
+                    manager = RunManager(services, Runners(settings, services.engine), supervisor)
                     tasks.start_soon(manager.serve)
                 yield
                 tasks.cancel_scope.cancel()

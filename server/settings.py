@@ -49,10 +49,17 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = Field(30, validation_alias="KNITGRAPH_GRAPHQL_MAX_ALIASES", ge=0)
     graphql_max_tokens: int = Field(5000, validation_alias="KNITGRAPH_GRAPHQL_MAX_TOKENS", gt=0)
     graphql_max_cost: int = Field(1000, validation_alias="KNITGRAPH_GRAPHQL_MAX_COST", gt=0)
-    executor: Literal["process", "docker", "kubernetes"] = Field("process", validation_alias="KNITGRAPH_EXECUTOR")
+    # auto: a plan's image runs in the container engine when one answers (DOCKER_HOST, the Podman
+    # of `knitgraph up`, Docker's socket), else its command as a sandboxed process (docs/decisions.md).
+    executor: Literal["auto", "process", "docker", "kubernetes"] = Field("auto", validation_alias="KNITGRAPH_EXECUTOR")
     execute_runs: bool = Field(True, validation_alias="KNITGRAPH_EXECUTE_RUNS")
     executor_concurrency: int = Field(2, validation_alias="KNITGRAPH_EXECUTOR_CONCURRENCY", ge=1)
+    # Network of Runs: "plan" gives it to plans annotated knitgraph.io/network=on; "always", "never".
+    run_network: Literal["plan", "always", "never"] = Field("plan", validation_alias="KNITGRAPH_RUN_NETWORK")
+    # A process Run with network shares the host's: the administrator allows that on top.
     process_network: bool = Field(False, validation_alias="KNITGRAPH_PROCESS_NETWORK")
+    # The Podman service of `knitgraph up`: its storage (unset: Podman's default, where `podman build` puts images).
+    podman_storage: Path | None = Field(None, validation_alias="KNITGRAPH_PODMAN_STORAGE")
     docker_host: str | None = Field(None, validation_alias="DOCKER_HOST")
     docker_user: str = Field("65534:65534", validation_alias="KNITGRAPH_DOCKER_USER")  # empty: the image's user
     # The sandbox: host folders every process-executor Run sees read-only (the plans' scripts),

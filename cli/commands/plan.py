@@ -14,14 +14,21 @@ from ..errors import KnitCliError
 from ..output import emit_json, knitfab_shape, log
 from ..plan_file import read_plan_file
 
-NO_NETWORK = (
-    "Runs on this server have no network: a step that downloads fails (e.g. on DNS). "
-    "An administrator allows it with KNITGRAPH_PROCESS_NETWORK=true (docs/admin-guide.md)."
-)
-
 
 def _print_plan(plan: Any) -> None:
     emit_json(knitfab_shape(plan))
+
+
+def _say_execution(cli: CliContext, command: str, plan_id: str) -> None:
+    """On stderr: how the plan's Runs will execute here, and what would make them fail."""
+    execution = cli.client.graphql("PlanExecution", planId=plan_id)["planExecution"]
+    if execution["executor"] == "none":
+        return
+    what = "its image in a container" if execution["imageUsed"] else "its command as a sandboxed process"
+    log(command, f"Runs execute {what} ({execution['executor']} executor: {execution['why']})")
+    for notice in execution["notices"]:
+        label = "[WARN]" if notice["level"] == "warning" else "[NOTE]"
+        log(command, f"{label} {notice['message']}\n    advice: {notice['advice']}")
 
 
 def _active_flag(text: str) -> bool | None:
@@ -70,8 +77,7 @@ def apply(cli: CliContext, plan_file: Path) -> None:
     except KnitCliError as exc:
         raise KnitCliError(f"failed to apply Plan: {exc.reason}", exc.advice, exc.see) from exc
     _print_plan(applied)
-    if not cli.client.graphql("ServerInfo")["server"]["runNetwork"]:
-        log("plan apply", f"[NOTE] {NO_NETWORK}")
+    _say_execution(cli, "plan apply", applied["planId"])
 
 
 @plan.command()
@@ -144,6 +150,7 @@ def annotate(cli: CliContext, add: tuple[str, ...], remove: tuple[str, ...], rem
         "AnnotatePlan", planId=plan_id, add=list(add), remove=list(remove), removeKey=list(remove_key)
     )
     _print_plan(changed["annotatePlan"])
+    _say_execution(cli, "plan annotate", plan_id)
 
 
 @plan.command()

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from knitgraph.executors.processes import live_pid, reap_when_done
+from knitgraph.executors.processes import live_pid, reap_when_done, terminate
 from knitgraph.graph_schema.errors import UnavailableError
 
 from ..private_folders import private_folder
@@ -96,10 +94,5 @@ class BackgroundServer:
         self.pid_file.unlink(missing_ok=True)
         if pid is None:
             return False
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if Path(f"/proc/{pid}").exists():
-            os.kill(pid, signal.SIGKILL)
+        terminate(pid, timeout)
         return True

@@ -15,12 +15,14 @@ import click
 import uvicorn
 from pydantic import ValidationError
 
+from knitgraph.executors.engine import find_engine
 from knitgraph.graph_schema.errors import KnitError
 
 from ..embedded_neo4j import EmbeddedNeo4j
 from ..settings import Settings
 from . import access
 from .background import BackgroundServer
+from .podman import ManagedPodman
 from .tls import tls_files
 
 
@@ -51,7 +53,7 @@ def main(ctx: click.Context) -> None:
     Settings come from the environment: KNITGRAPH_HOME (data, logs, password), KNITGRAPH_HOST and
     KNITGRAPH_PORT (API, default 127.0.0.1:8080), KNITGRAPH_NEO4J_BOLT_PORT / _HTTP_PORT (default
     7687 / 7474), NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD (use another Neo4j instead),
-    KNITGRAPH_EXECUTOR (process, docker or kubernetes; DOCKER_HOST for docker), KNITGRAPH_EXECUTOR_CONCURRENCY,
+    KNITGRAPH_EXECUTOR (auto, process, docker or kubernetes; DOCKER_HOST for docker), KNITGRAPH_EXECUTOR_CONCURRENCY,
     KNITGRAPH_EXECUTE_RUNS (false: serve the API only). See docs/admin-guide.md.
     """
     ctx.obj = Settings()
@@ -63,11 +65,13 @@ pass_settings = click.make_pass_decorator(Settings)
 @main.command()
 @pass_settings
 def up(settings: Settings) -> None:
-    """Start Neo4j (unless NEO4J_URI is set) and the API server in the background; wait for both."""
+    """Start Neo4j (unless NEO4J_URI is set), Podman (when plans' images would run there and no
+    other container engine answers) and the API server in the background; wait for them."""
     if settings.embedded_neo4j:
         EmbeddedNeo4j(settings).start(log)
     else:
         log(f"using the Neo4j at {settings.neo4j_uri}")
+    ManagedPodman(settings).start(log)
     server = BackgroundServer(settings)
     pid = server.start()
     log(f"API server is up at {settings.api_root} (pid {pid}; GraphiQL at {settings.api_root}/graphql)")
@@ -79,6 +83,7 @@ def up(settings: Settings) -> None:
 def down(settings: Settings) -> None:
     """Stop what `knitgraph up` started; data stay under KNITGRAPH_HOME."""
     log("API server stopped" if BackgroundServer(settings).stop() else "API server was not running")
+    ManagedPodman(settings).stop(log)
     if settings.embedded_neo4j:
         EmbeddedNeo4j(settings).stop(log)
 
@@ -107,6 +112,9 @@ def status(settings: Settings) -> None:
             click.echo(f"  advice: {message['advice']}")
     for name, error in ((health or {}).get("failingLoops") or {}).items():
         click.echo(f"loop {name}: failing ({error})")
+    if settings.executor in ("auto", "docker"):
+        engine = find_engine(settings)
+        click.echo(f"container engine: {engine or 'none answers (plans run as sandboxed processes)'}")
     click.echo(f"home: {settings.home}")
     if not neo4j_up:
         sys.exit(1)

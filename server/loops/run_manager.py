@@ -1,7 +1,8 @@
-"""Executing Runs: claim waiting Runs, run them with the executor, finish them, recover lost ones.
+"""Executing Runs: claim waiting Runs, run them with their executor, finish them, recover lost ones.
 
 Each server process is one *owner*. It claims a waiting Run (waiting -> ready) under a lease,
-prepares the output folders, starts the task (ready -> starting -> running), and when the task
+prepares the output folders, starts the task with the executor its plan gets on this server
+(``executor_choice``; ready -> starting -> running, recording that executor), and when the task
 ends moves the Run to completing (exit 0) or aborting (any other code), then finishes it (done or
 failed), which starts what the outputs feed. While tasks run it renews their leases and watches
 for users' stop requests. A Run whose lease ran out lost its worker (the server died): it is
@@ -22,7 +23,7 @@ from typing import TypeVar
 import anyio
 import anyio.abc
 
-from knitgraph.executors import LOST_WORKER, Execution, Executor, Job, Mount
+from knitgraph.executors import LOST_WORKER, Execution, Job, Mount
 from knitgraph.executors.limits import LimitedExecution
 from knitgraph.graph_schema import lifecycle, plans, runs
 from knitgraph.graph_schema.errors import (
@@ -35,6 +36,7 @@ from knitgraph.graph_schema.errors import (
 from knitgraph.graph_schema.records import RunStatus
 from knitgraph.graph_schema.timefmt import now_ms
 
+from ..executor_choice import Runners
 from ..services import Services
 from ..services.runs import finish_run
 from .supervisor import MAX_DELAY_SECONDS, Supervisor
@@ -59,17 +61,18 @@ async def until_recorded(what: str, write: Callable[[], Awaitable[T]]) -> T:
 
 
 class RunManager:
-    def __init__(self, services: Services, executor: Executor, supervisor: Supervisor) -> None:
+    def __init__(self, services: Services, runners: Runners, supervisor: Supervisor) -> None:
         self.services = services
         self.graph = services.graph
         self.store = services.store
         self.default_limits = services.settings.run_limits  # the server's; a plan's own resources win
-        self.executor = executor
+        self.runners = runners
         self.supervisor = supervisor
         self.lease_ms = int(services.settings.run_lease_seconds * 1000)
         self.concurrency = services.settings.executor_concurrency
         self.owner = uuid.uuid4().hex
         self.executing: dict[str, Execution | None] = {}
+        self.survives_server: dict[str, bool] = {}  # of the executor each executing Run started with
         self._slot_freed = anyio.Event()
         self._recovered_at = 0.0
         self._tasks: anyio.abc.TaskGroup | None = None
@@ -93,8 +96,7 @@ class RunManager:
                     await self.recover()
                     self._recovered_at = anyio.current_time()
                 claimed = await lifecycle.claim_waiting_run(
-                    self.graph, owner=self.owner, executor=self.executor.name, now=now_ms(),
-                    lease_until=self._lease())
+                    self.graph, owner=self.owner, now=now_ms(), lease_until=self._lease())
                 self.supervisor.recovered("run claims")
             if claimed is None:
                 with anyio.move_on_after(POLL_SECONDS):
@@ -122,7 +124,8 @@ class RunManager:
                     except Exception:  # a loop edge: one failed stop must not end the manager
                         logger.exception("run %s: could not stop its task", run_id)
 
-    async def _load_job(self, run_id: str) -> Job:
+    async def _load_job(self, run_id: str) -> tuple[Job, str]:
+        """The Run's task, and the executor for it: the one it started with, else its plan's choice."""
         run = await runs.get_run(self.graph, run_id)
         plan = await plans.get_plan(self.graph, run.summary.plan.plan_id)
         summary = plan.summary
@@ -130,10 +133,12 @@ class RunManager:
         mounts += [Mount(self.store.prepare_output(a.knit_id), a.mountpoint.path, writable=True)
                    for a in run.outputs]
         log_file = self.store.prepare_output(run.log.knit_id) / "log" if run.log else None
-        return Job(run_id, summary.image or "", list(summary.entrypoint) if summary.entrypoint else None,
-                   list(summary.args) if summary.args else None, mounts, log_file,
-                   {**self.default_limits, **plan.resources},
-                   plan.on_node, plan.service_account)
+        choice = self.runners.choose(summary.annotations)
+        job = Job(run_id, summary.image or "", list(summary.entrypoint) if summary.entrypoint else None,
+                  list(summary.args) if summary.args else None, mounts, log_file,
+                  {**self.default_limits, **plan.resources},
+                  plan.on_node, plan.service_account, network=choice.network)
+        return job, run.executor or choice.executor
 
     async def _execute(self, run_id: str) -> None:
         try:
@@ -152,13 +157,14 @@ class RunManager:
             logger.warning("run %s could not be finished now (%s); recovery will", run_id, exc)
         finally:
             self.executing.pop(run_id, None)
+            self.survives_server.pop(run_id, None)
             self._slot_freed.set()
 
     async def _abandon(self, run_id: str) -> None:
         """The server is shutting down. A container outlives it (and is re-attached at the next
         start); a sandboxed process does not, so it is stopped and its Run failed now, not later."""
         execution = self.executing.pop(run_id, None)
-        if self.executor.survives_server:
+        if self.survives_server.pop(run_id, False):
             return
         if execution is not None:
             await execution.stop()
@@ -174,9 +180,12 @@ class RunManager:
 
     async def _run_task(self, run_id: str) -> None:
         try:
-            job = await self._load_job(run_id)
-            await lifecycle.change_status(self.graph, run_id, RunStatus.STARTING, now=now_ms(), expected=(RunStatus.READY,))
-            execution = LimitedExecution(await self.executor.start(job), job)
+            job, name = await self._load_job(run_id)
+            executor = self.runners.executor(name)
+            await lifecycle.change_status(self.graph, run_id, RunStatus.STARTING, now=now_ms(), expected=(RunStatus.READY,),
+                                          executor=name)
+            self.survives_server[run_id] = executor.survives_server
+            execution = LimitedExecution(await executor.start(job), job)
         except (NotFoundError, InvalidInputError) as exc:
             await self._fail_to_start(run_id, exc)
             return
@@ -219,6 +228,7 @@ class RunManager:
             logger.warning("run %s: %s", run_id, exc)
         finally:
             self.executing.pop(run_id, None)
+            self.survives_server.pop(run_id, None)
 
     async def recover(self) -> None:
         """Re-attach to tasks of lost Runs that still exist (containers); fail the others as lost
@@ -227,8 +237,8 @@ class RunManager:
             if run_id in self.executing:
                 continue
             if status is RunStatus.RUNNING and self._tasks is not None:
-                job = await self._load_job(run_id)
-                execution = await self.executor.reattach(job)
+                job, name = await self._load_job(run_id)
+                execution = await self.runners.executor(name).reattach(job) if self.runners.can_run(name) else None
                 if execution is not None:
                     execution = LimitedExecution(execution, job)  # its timeout counts from now
                     await lifecycle.change_status(self.graph, run_id, RunStatus.RUNNING, now=now_ms(),
@@ -236,6 +246,7 @@ class RunManager:
                                                   owner=self.owner, lease_until=self._lease())
                     logger.warning("run %s lost its server; re-attached to its task", run_id)
                     self.executing[run_id] = execution
+                    self.survives_server[run_id] = True  # only tasks that outlive a server are re-attached
                     self._tasks.start_soon(self._resume, run_id, execution)
                     continue
             if status in lifecycle.EXECUTING:

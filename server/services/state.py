@@ -15,3 +15,4 @@ class Services:
     graph: Graph
     store: ContentStore
     settings: Settings
+    engine: str | None = None  # the container engine found at start (executor_choice), by URL

@@ -7,6 +7,7 @@ from importlib.metadata import version
 
 from knitgraph.graph_schema.migrations import latest_id
 
+from ..executor_choice import choose
 from .state import Services
 
 
@@ -16,14 +17,15 @@ class ServerFacts:
     neo4j_uri: str
     schema_version: str
     run_network: bool
+    executor: str
+    container_engine: str | None
 
 
 def server_facts(services: Services) -> ServerFacts:
-    """``run_network``: Pods of the kubernetes executor have the cluster's network; the process and
-    docker executors give Runs none unless KNITGRAPH_PROCESS_NETWORK allows it."""
-    settings = services.settings
-    run_network = settings.executor == "kubernetes" or settings.process_network
-    return ServerFacts(version("knitgraph"), services.graph.uri, latest_id(), run_network)
+    """``run_network`` and ``executor``: what a plan without knitgraph's annotations gets."""
+    default = choose(services.settings, services.engine, ())
+    return ServerFacts(version("knitgraph"), services.graph.uri, latest_id(), default.network, default.executor,
+                       services.engine)
 
 
 async def check_health(services: Services) -> str:

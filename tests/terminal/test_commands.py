@@ -103,7 +103,7 @@ ACTIONS = [
     ("knit data lineage -o lineage.dot {knit_id} && head -c 7 lineage.dot", 0, r"digraph"),
     ("knit data show no-such-data", 1, r"Error: data knit#id:no-such-data is not found"),
     ("knit plan template --scratch", 0, r"image:"),
-    ("knit plan apply other.yaml", 0, r"\[NOTE\] Runs on this server have no network"),
+    ("knit plan apply other.yaml", 0, r"\[NOTE\] Runs of this plan have no network"),
     ("knit plan show {plan_id}", 0, r'"planId": "{plan_id}"'),
     ("knit plan find --active yes", 0, r'"planId": "{plan_id}"'),
     ("knit plan graph -o plans.dot {plan_id} && head -c 7 plans.dot", 0, r"digraph"),

@@ -9,9 +9,10 @@ from knitgraph.graph_schema.errors import InvalidInputError
 from knitgraph.graph_schema.plan_spec import PlanSpec
 
 from ...auth.roles import CanEdit
+from ...services import execution as execution_service
 from ...services import plans as plan_service
 from ..context import Info
-from ..types.plan import Plan
+from ..types.plan import Plan, PlanExecution
 
 
 @strawberry.input
@@ -84,6 +85,13 @@ class PlanQuery:
     ) -> list[Plan]:
         found = await plan_service.find_plans(info.context.services, active, image, in_tags or [], out_tags or [])
         return [Plan.from_record(p) for p in found]
+
+    @strawberry.field(
+        description="How the plan's Runs execute on this server (executor, network) and warnings about them: "
+        "an image that will not be used or is not in the container engine, a missing command."
+    )
+    async def plan_execution(self, info: Info, plan_id: strawberry.ID) -> PlanExecution:
+        return PlanExecution.from_record(await execution_service.plan_execution(info.context.services, str(plan_id)))
 
 
 @strawberry.type

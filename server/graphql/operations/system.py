@@ -14,8 +14,12 @@ class ServerInfo:
     neo4j_uri: str
     schema_version: str
     run_network: bool = strawberry.field(
-        description="Whether the Runs this server's executor starts can reach the network by default."
+        description="Whether the Runs of a plan without knitgraph's annotations can reach the network."
     )
+    executor: str = strawberry.field(
+        description="The executor of a plan without knitgraph's annotations: process, docker or kubernetes."
+    )
+    container_engine: str | None = strawberry.field(description="The container engine's URL, if one answers.")
 
 
 @strawberry.type
@@ -26,4 +30,5 @@ class SystemQuery:
     def server(self, info: Info) -> ServerInfo:
         facts = system_service.server_facts(info.context.services)
         return ServerInfo(version=facts.version, neo4j_uri=facts.neo4j_uri, schema_version=facts.schema_version,
-                          run_network=facts.run_network)
+                          run_network=facts.run_network, executor=facts.executor,
+                          container_engine=facts.container_engine)

@@ -7,6 +7,7 @@ from strawberry.scalars import JSON
 
 from knitgraph.graph_schema import records
 
+from ...services.execution import PlanExecution as PlanExecutionRecord
 from .common import LogPoint, Mountpoint, PlanSummary, tag_strings
 
 
@@ -97,3 +98,25 @@ class Plan:
             if plan.on_node else None,
             service_account=plan.service_account,
         )
+
+
+@strawberry.type(description="Something to know before a plan's first Run: why it would fail, or what it lacks.")
+class PlanNotice:
+    level: str = strawberry.field(description="warning (Runs would fail or not do what the plan says) or note.")
+    message: str
+    advice: str
+
+
+@strawberry.type(description="How a plan's Runs execute on this server.")
+class PlanExecution:
+    executor: str = strawberry.field(description="process, docker or kubernetes (none for pseudo plans).")
+    image_used: bool = strawberry.field(description="False when the process executor runs the plan's command instead.")
+    network: bool
+    why: str = strawberry.field(description="Why this executor: the server's setting, the plan's annotation, the engine.")
+    notices: list[PlanNotice]
+
+    @classmethod
+    def from_record(cls, execution: PlanExecutionRecord) -> PlanExecution:
+        return cls(executor=execution.executor, image_used=execution.image_used, network=execution.network,
+                   why=execution.why, notices=[PlanNotice(level=n.level, message=n.message, advice=n.advice)
+                                               for n in execution.notices])
