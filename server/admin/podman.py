@@ -66,8 +66,9 @@ class ManagedPodman:
         or a test runs against the same images."""
         podman = shutil.which("podman") or "podman"
         storage = self.settings.podman_storage
+        # Podman refuses a runroot over 50 characters: it is runtime state, kept beside the socket.
         return [podman] if storage is None else [podman, "--root", str(storage / "root"),
-                                                  "--runroot", str(storage / "run")]
+                                                  "--runroot", str(self.socket.parent / "run")]
 
     def env(self) -> dict[str, str]:
         return {**os.environ, "CONTAINERS_CONF": str(self.folder / "containers.conf")}

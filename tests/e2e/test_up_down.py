@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from knitgraph.server.admin.podman import ManagedPodman
+from knitgraph.server.settings import Settings
+
 from ..conftest import free_port
 from ..trees import describe, make_varied_tree
 from .processes import BIN, knit, knit_json
@@ -27,10 +30,15 @@ def test_data_survive_down_and_up(tmp_path: Path) -> None:
         KNITGRAPH_PORT=str(free_port()),
         KNITGRAPH_NEO4J_BOLT_PORT=str(free_port()),
         KNITGRAPH_NEO4J_HTTP_PORT=str(free_port()),
+        KNITGRAPH_PODMAN_STORAGE=str(tmp_path / "podman"),
     )
+    env.pop("DOCKER_HOST", None)
     tree = make_varied_tree(tmp_path / "dataset")
-    knitgraph("up", env=env)
+    podman = ManagedPodman(Settings(KNITGRAPH_HOME=tmp_path / "home", KNITGRAPH_PODMAN_STORAGE=tmp_path / "podman"))
+    said = knitgraph("up", env=env).stderr
+    assert f"container engine: Podman at unix://{podman.socket}" in said, said  # for plans' images
     try:
+        assert f"container engine: unix://{podman.socket}" in knitgraph("status", env=env).stdout
         password_file = tmp_path / "home" / "neo4j" / "password"
         assert oct(password_file.stat().st_mode & 0o777) == "0o600"
         assert oct((tmp_path / "home" / "knitprofile").stat().st_mode & 0o777) == "0o600"
@@ -45,4 +53,6 @@ def test_data_survive_down_and_up(tmp_path: Path) -> None:
         assert describe(tmp_path / "out" / pushed["knitId"]) == describe(tree)
     finally:
         knitgraph("down", env=env)
-    assert "neo4j: down" in knitgraph("status", env=env, expect=1).stdout
+    status = knitgraph("status", env=env, expect=1).stdout
+    assert "neo4j: down" in status and "container engine: none answers" in status
+    assert podman.pid() is None and not podman.socket.exists()
