@@ -39,13 +39,23 @@ def _read_yaml(path: Path) -> Any:
     return content or {}
 
 
-def normalize_api_root(api_root: str) -> str:
+def split_api_root(api_root: str) -> tuple[str, str | None]:
+    """The server's root, and the token an apiRoot carries in its path. Knitfab's knitprofiles end
+    in ``/api``; one made for Knitfab's own CLI against knitgraph ends in ``/api/t/<token>``."""
     if not api_root.startswith(("http://", "https://")):
         raise KnitCliError(
             f"apiRoot '{api_root}' is not an absolute URL", "write it as http(s)://host:port"
         )
     root = api_root.rstrip("/")
-    return root.removesuffix("/api")
+    root, marker, token = root.rpartition("/api/t/")
+    if marker and token and "/" not in token:
+        return root, token
+    return api_root.rstrip("/").removesuffix("/api"), None
+
+
+def _server(entry: dict[str, Any]) -> Server:
+    root, path_token = split_api_root(entry["apiRoot"])
+    return Server(root, entry.get("token") or path_token, (entry.get("cert") or {}).get("ca"))
 
 
 def load_store(path: Path) -> dict[str, Any]:
@@ -89,14 +99,11 @@ def _profile(explicit_profile: str | None, store_override: str | None) -> Server
                 f"profile '{name}' not found in the profile store ({path})",
                 "register it with `knit init KNITPROFILE_FILE`, or set KNIT_SERVER",
             )
-        entry = store[name]
-        return Server(normalize_api_root(entry["apiRoot"]), entry.get("token"), (entry.get("cert") or {}).get("ca"))
+        return _server(store[name])
     home = Path(os.environ.get("KNITGRAPH_HOME") or platformdirs.user_data_dir("knitgraph"))
     written_by_up = home / "knitprofile"
     if written_by_up.exists():
-        profile = _read_yaml(written_by_up)
-        return Server(normalize_api_root(profile["apiRoot"]), profile.get("token"),
-                      (profile.get("cert") or {}).get("ca"))
+        return _server(_read_yaml(written_by_up))
     return Server(DEFAULT_API_ROOT, None)
 
 
@@ -104,9 +111,10 @@ def resolve_server(explicit_profile: str | None, store_override: str | None) -> 
     """KNIT_SERVER, else the profile; the token is KNIT_TOKEN, else the profile's (when the profile
     names the same server)."""
     profile = _profile(explicit_profile, store_override)
-    api_root = normalize_api_root(os.environ["KNIT_SERVER"]) if os.environ.get("KNIT_SERVER") else profile.api_root
+    api_root, path_token = split_api_root(os.environ["KNIT_SERVER"]) if os.environ.get("KNIT_SERVER") \
+        else (profile.api_root, None)
     same = profile.api_root == api_root
-    token = os.environ.get("KNIT_TOKEN") or (profile.token if same else None)
+    token = os.environ.get("KNIT_TOKEN") or path_token or (profile.token if same else None)
     return Server(api_root, token, profile.ca if same else None)
 
 

@@ -11,7 +11,7 @@ from .. import safe_yaml
 from ..context import CliContext, pass_cli
 from ..errors import KnitCliError
 from ..output import log
-from ..profiles import normalize_api_root, save_profile, store_path
+from ..profiles import save_profile, split_api_root, store_path
 
 
 @click.command()
@@ -26,10 +26,10 @@ def init(cli: CliContext, knitprofile_file: Path) -> None:
     content = safe_yaml.read_file(knitprofile_file)[0] or {}
     if not isinstance(content, dict) or "apiRoot" not in content:
         raise KnitCliError(f"{knitprofile_file} has no apiRoot", "write it as `apiRoot: http://host:port`")
-    api_root = normalize_api_root(str(content["apiRoot"]))
+    api_root, path_token = split_api_root(str(content["apiRoot"]))
     name = cli.profile or os.getcwd()
     path = store_path(cli.profile_store)
-    save_profile(path, name, api_root, (content.get("cert") or {}).get("ca"), content.get("token"))
+    save_profile(path, name, api_root, (content.get("cert") or {}).get("ca"), content.get("token") or path_token)
     marker = Path(".knitprofile")
     fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:

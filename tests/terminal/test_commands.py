@@ -96,6 +96,11 @@ ACTIONS = [
     ("PATH={extensions}:$PATH knit --profile-store ./store hello one --two", 0,
      r"args: one --two\s+server=http://127\.0\.0\.1:\d+ token=set store={cwd}/store"),
     ("knit data push -t kind:pushed dataset", 0, r"100%\|.*\| 8\.00B/8\.00B"),
+    # A knitprofile made for Knitfab's own CLI carries the token in its apiRoot; knit reads it too.
+    ("mkdir -p kf && cd kf && printf 'apiRoot: %s/api/t/%s\\n' \"$KNIT_SERVER\" \"$KNIT_TOKEN\" > kp"
+     " && env -u KNIT_SERVER -u KNIT_TOKEN knit --profile-store ./store init kp"
+     " && env -u KNIT_SERVER -u KNIT_TOKEN knit --profile-store ./store data find -t kind:pty", 0,
+     r'"knitId": "{knit_id}"'),
     ("knit data find -t kind:pty", 0, r'"knitId": "{knit_id}"'),
     ("knit data show {knit_id}", 0, r'"knitId": "{knit_id}"'),
     ("knit data tag --add seen:yes {knit_id}", 0, r'"seen:yes"'),
