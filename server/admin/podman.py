@@ -9,12 +9,14 @@ put them) unless ``KNITGRAPH_PODMAN_STORAGE`` names a folder of its own.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import resource
 import shutil
 import subprocess
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from knitgraph.executors.engine import find_engine, managed_socket
 from knitgraph.executors.processes import live_pid, reap_when_done, terminate
@@ -65,10 +67,20 @@ class ManagedPodman:
         """``podman`` with the storage this server uses; the prefix for any podman command a user
         or a test runs against the same images."""
         podman = shutil.which("podman") or "podman"
+        storage, runroot = self.settings.podman_storage, self.runroot
+        if storage is None or runroot is None:
+            return [podman]
+        return [podman, "--root", str(storage / "root"), "--runroot", str(runroot)]
+
+    @property
+    def runroot(self) -> Path | None:
+        """Podman's runtime state for ``KNITGRAPH_PODMAN_STORAGE``: Podman refuses a runroot over 50
+        characters and remembers it in the storage, so a short folder named after the storage."""
         storage = self.settings.podman_storage
-        # Podman refuses a runroot over 50 characters: it is runtime state, kept beside the socket.
-        return [podman] if storage is None else [podman, "--root", str(storage / "root"),
-                                                  "--runroot", str(self.socket.parent / "run")]
+        if storage is None:
+            return None
+        digest = hashlib.sha256(str(storage.resolve()).encode()).hexdigest()[:12]
+        return self.socket.parent.parent / f"knitgraph-{os.getuid()}-run-{digest}"
 
     def env(self) -> dict[str, str]:
         return {**os.environ, "CONTAINERS_CONF": str(self.folder / "containers.conf")}
@@ -83,6 +95,8 @@ class ManagedPodman:
                 return None
             private_folder(self.folder)
             private_folder(self.socket.parent)
+            if self.runroot is not None:
+                private_folder(self.runroot)
             self.socket.unlink(missing_ok=True)
             (self.folder / "containers.conf").write_text(_containers_conf())
             with open(self.log_file, "ab") as out:

@@ -81,6 +81,7 @@ def laptop(clean_graph: Settings, neo4j_env: dict[str, str], tmp_path: Path) -> 
         subprocess.run([*podman.command(), "system", "reset", "--force"], env=podman.env(), capture_output=True, check=False)
         shutil.rmtree(tmp_path / "podman", ignore_errors=True)
         shutil.rmtree(podman.socket.parent, ignore_errors=True)
+        shutil.rmtree(podman.runroot or podman.socket.parent, ignore_errors=True)
 
 
 def template_from_image(machine: Laptop, image: str, plan_file: str) -> None:
