@@ -289,3 +289,26 @@ async def find_pushed_bytes(graph: Graph, user: str) -> int:
     """How many bytes of content the Data ``user`` pushed (and that still exist) hold."""
     return await graph.read(_pushed_bytes, user)
 
+
+
+TAG_SUGGESTIONS: Final[LiteralString] = """
+MATCH (t:Tag)
+WHERE CASE WHEN $value IS NULL THEN t.key STARTS WITH $key ELSE t.key = $key AND t.value STARTS WITH $value END
+WITH t, COUNT { (t)<-[:TAGGED]-(:Data) } AS uses
+WHERE uses > 0
+RETURN t.key AS key, t.value AS value, uses
+ORDER BY uses DESC, key, value
+LIMIT $limit
+"""
+
+
+async def _suggest_tags(tx: AsyncManagedTransaction, key: str, value: str | None, limit: int) -> list[tuple[Tag, int]]:
+    result = await tx.run(TAG_SUGGESTIONS, key=key, value=value, limit=limit)
+    return [(Tag(row["key"], row["value"]), row["uses"]) async for row in result]
+
+
+async def suggest_tags(graph: Graph, prefix: str, limit: int) -> list[tuple[Tag, int]]:
+    """User tags of Data that start with ``prefix`` (``key`` or ``key:value``), the most used first,
+    with how many Data carry each: what a search box completes."""
+    key, colon, value = prefix.partition(":")
+    return await graph.read(_suggest_tags, key.strip(), value.strip() if colon else None, limit)

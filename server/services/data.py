@@ -33,6 +33,16 @@ async def find_data(
     return [d for d in found if (d.transient is not None) == transient]
 
 
+MAX_SUGGESTIONS = 100
+
+
+async def suggest_tags(services: Services, prefix: str, limit: int) -> list[tuple[Tag, int]]:
+    """Tags of Data starting with ``prefix``, the most used first (at most ``limit``, 1 to 100)."""
+    if not 1 <= limit <= MAX_SUGGESTIONS:
+        raise InvalidInputError(f"limit {limit} is out of range", f"ask for 1 to {MAX_SUGGESTIONS} suggestions")
+    return await data_graph.suggest_tags(services.graph, prefix, limit)
+
+
 def upload_too_large(limit: int) -> TooLargeError:
     return TooLargeError(
         f"the upload is larger than {limit} bytes; nothing was kept",

@@ -44,6 +44,20 @@ class DataQuery:
         found = await data_service.find_data(info.context.services, tags or [], _TRANSIENT[transient], since, duration)
         return [Data.from_record(d) for d in found]
 
+    @strawberry.field(
+        description="Tags of Data starting with prefix (a key, or key:value), the most used first, with how many "
+        "Data carry each: the completions of a tag search box. limit: 1 to 100."
+    )
+    async def tag_suggestions(self, info: Info, prefix: str = "", limit: int = 20) -> list[TagSuggestion]:
+        found = await data_service.suggest_tags(info.context.services, prefix, limit)
+        return [TagSuggestion(tag=str(tag), data_count=uses) for tag, uses in found]
+
+
+@strawberry.type(description="A tag and how many Data carry it.")
+class TagSuggestion:
+    tag: str
+    data_count: int
+
 
 @strawberry.type
 class DataMutation:
