@@ -58,7 +58,8 @@ RETURN r.status AS status, p.pseudo AS pseudo, r.owner AS owner
 
 SET_STATUS: Final[LiteralString] = """
 MATCH (r:Run {runId: $runId})
-SET r.status = $status, r.updatedAt = CASE WHEN r.status = $status THEN r.updatedAt ELSE $now END,
+SET r.startedAt = CASE WHEN $status = 'running' AND r.status <> 'running' THEN $now ELSE r.startedAt END,
+    r.status = $status, r.updatedAt = CASE WHEN r.status = $status THEN r.updatedAt ELSE $now END,
     r.exitCode = coalesce($exitCode, r.exitCode), r.exitMessage = coalesce($exitMessage, r.exitMessage),
     r.owner = CASE WHEN $release THEN null ELSE coalesce($owner, r.owner) END,
     r.leaseUntil = CASE WHEN $release THEN null ELSE coalesce($leaseUntil, r.leaseUntil) END,

@@ -161,6 +161,8 @@ class RunRecord:
     outputs: tuple[Assignment, ...]
     log: Assignment | None
     ready_at: int | None = None
+    started_at: int | None = None  # when its task began to run
+    finished_at: int | None = None  # when it became done or failed
     executor: str | None = None
     history: tuple[Action, ...] = ()
 

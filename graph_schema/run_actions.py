@@ -53,7 +53,8 @@ RETURN ids
 RESET_FOR_RETRY: Final[LiteralString] = """
 MATCH (r:Run {runId: $runId})-[:OF_PLAN]->(p:Plan)
 SET r.status = CASE WHEN p.active THEN 'waiting' ELSE 'deactivated' END, r.updatedAt = $now,
-    r.exitCode = null, r.exitMessage = null, r.finishedAt = null
+    r.exitCode = null, r.exitMessage = null, r.finishedAt = null, r.readyAt = null, r.startedAt = null,
+    r.executor = null
 """
 
 INVALIDATE_RUN: Final[LiteralString] = """

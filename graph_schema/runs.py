@@ -21,7 +21,7 @@ UNWIND $runIds AS runId
 MATCH (r:Run {runId: runId})-[:OF_PLAN]->(p:Plan)
 RETURN r {.runId, .status, .updatedAt, .exitCode, .exitMessage,
           plan: p {.planId, .image, .entrypoint, .args, .name, .annotations}} AS run, r.readyAt AS readyAt,
-    r.executor AS executor,
+    r.startedAt AS startedAt, r.finishedAt AS finishedAt, r.executor AS executor,
     [(d:Data)-[use:INPUT_TO]->(r) | {knitId: d.knitId,
         input: head([(p)-[:HAS_INPUT]->(i:Input) WHERE i.path = use.path |
                      i {.path, .pinKnitId, .pinTimestamp, tags: [(i)-[:REQUIRES]->(t:Tag) | [t.key, t.value]]}])}]
@@ -73,6 +73,8 @@ def _run_record(row: dict[str, Any]) -> RunRecord:
     return RunRecord(
         summary=run_summary(row["run"]),
         ready_at=row["readyAt"],
+        started_at=row["startedAt"],
+        finished_at=row["finishedAt"],
         executor=row["executor"],
         inputs=tuple(inputs),
         outputs=tuple(sorted(outputs, key=lambda a: a.mountpoint.path)),

@@ -40,6 +40,8 @@ class Run:
     outputs: list[RunAssignment]
     log: RunLog | None
     ready_at: str | None = strawberry.field(description="When an executor took the Run (it became ready).")
+    started_at: str | None = strawberry.field(description="When its task began to run.")
+    finished_at: str | None = strawberry.field(description="When it became done or failed.")
     history: list[Action] = strawberry.field(description="Who stopped, retried or removed it, oldest first.")
     executor: str | None = strawberry.field(
         description="What executed it: process (a sandboxed host process; the plan's image was not used), "
@@ -60,6 +62,8 @@ class Run:
             log=RunLog(tags=tag_strings(run.log.mountpoint.tags), knit_id=strawberry.ID(run.log.knit_id))
             if run.log else None,
             ready_at=format_ms(run.ready_at) if run.ready_at is not None else None,
+            started_at=format_ms(run.started_at) if run.started_at is not None else None,
+            finished_at=format_ms(run.finished_at) if run.finished_at is not None else None,
             executor=run.executor,
             history=[Action.from_record(a) for a in run.history],
         )
