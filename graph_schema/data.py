@@ -40,7 +40,7 @@ GET_DATA_DETAILS: Final[LiteralString] = """
 UNWIND $knitIds AS knitId
 MATCH (d:Data {knitId: knitId})<-[made:PRODUCED]-(r:Run)-[:OF_PLAN]->(p:Plan)
 OPTIONAL MATCH (p)-[:HAS_OUTPUT]->(o:Output {path: made.path})
-RETURN d.knitId AS knitId, d.contentDigest AS digest, r.finishedAt AS finishedAt,
+RETURN d.knitId AS knitId, d.contentDigest AS digest, d.contentSize AS size, r.finishedAt AS finishedAt,
     [(d)-[:TAGGED]->(t:Tag) | [t.key, t.value]] AS tags,
     r {.runId, .status, .updatedAt, .exitCode, .exitMessage,
        plan: p {.planId, .image, .entrypoint, .args, .name, .annotations}} AS run,
@@ -162,6 +162,7 @@ def _data_record(row: dict[str, Any]) -> DataRecord:
         downstreams=tuple(downstreams),
         nominations=tuple(nominations),
         content_digest=row["digest"],
+        content_size=row["size"],
         history=actions(row["history"]),
     )
 

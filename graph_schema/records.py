@@ -93,6 +93,7 @@ class DataRecord:
     nominations: tuple[Nomination, ...]
     content_digest: str | None
     history: tuple[Action, ...] = ()
+    content_size: int | None = None  # bytes of its files; None until recorded (a Run's output: when it finishes)
 
     @property
     def transient(self) -> str | None:

@@ -17,7 +17,7 @@ from ..graphql.types.data import Data
 from ..graphql.types.plan import Plan
 from ..graphql.types.run import Run
 
-_KNITGRAPH_ONLY = frozenset({"contentDigest", "history", "readyAt", "startedAt", "finishedAt", "executor"})
+_KNITGRAPH_ONLY = frozenset({"contentDigest", "contentSize", "history", "readyAt", "startedAt", "finishedAt", "executor"})
 
 
 def _plain(value: Any) -> Any:

@@ -45,10 +45,11 @@ async def finish_run(services: Services, run_id: str) -> list[str]:
     """Record a completing or aborting Run's outputs (their digests) and finish it, done or
     failed; the Runs its outputs start exist on return (their ids are returned)."""
     run = await run_graph.get_run(services.graph, run_id)
-    digests: dict[str, str] = {}
+    digests: dict[str, tuple[str, int]] = {}
     for output in [*run.outputs, *([run.log] if run.log else [])]:
         try:
-            digests[output.knit_id] = await anyio.to_thread.run_sync(services.store.digest, output.knit_id)
+            digest = await anyio.to_thread.run_sync(services.store.digest, output.knit_id)
+            digests[output.knit_id] = (digest, await anyio.to_thread.run_sync(services.store.size, output.knit_id))
         except UnsafeArchiveError as exc:
             # Recorded without a digest, such an output cannot be pulled; the log says why.
             logger.warning("run %s: output knit#id:%s is unsafe: %s", run_id, output.knit_id, exc.reason)

@@ -40,6 +40,10 @@ class Data:
         description="SHA-256 tree digest of the content; `knit data pull` verifies against it."
     )
     history: list[Action] = strawberry.field(description="Who pushed and tagged it, oldest first.")
+    content_size: float | None = strawberry.field(
+        description="Bytes of its files (a whole number; Float since GraphQL's Int has 32 bits). Null until a "
+        "Run's output is finished."
+    )
 
     @classmethod
     def from_record(cls, data: records.DataRecord) -> Data:
@@ -66,4 +70,5 @@ class Data:
             ],
             content_digest=data.content_digest,
             history=[Action.from_record(a) for a in data.history],
+            content_size=data.content_size,
         )
