@@ -171,6 +171,14 @@ def test_getting_started_tutorial_on_a_terminal(laptop: Laptop) -> None:
     # Tutorial 3: lineage and the pipeline.
     assert "digraph" in laptop.type(f"knit data lineage -n all {model}")
     assert "digraph" in laptop.type(f"knit plan graph -n all {train_plan}")
+
+    # The template as generated, not even its tags edited, runs too (on every type:dataset Data).
+    template_from_image(laptop, "localhost/knitfab-first-train:v1.0", "as-generated.plan.yaml")
+    raw_plan = apply(laptop, "as-generated.plan.yaml")
+    raw_runs = laptop.json("run", "find", "-p", raw_plan)
+    assert len(raw_runs) == 2  # the training and the test digits
+    for run in raw_runs:
+        finished(laptop, run["runId"])
     laptop.type("knitgraph down", timeout=120)
 
 
