@@ -58,7 +58,10 @@ def podman_engine(image: str) -> Iterator[Podman]:
     root = Path(tempfile.mkdtemp(prefix="knitgraph-podman-"))
     (root / "containers.conf").write_text(PODMAN_CONF)
     env = {**os.environ, "CONTAINERS_CONF": str(root / "containers.conf")}
-    base = [podman, "--root", str(root / "root"), "--runroot", str(root / "run"), "--storage-driver", "overlay"]
+    # A libpod tmpdir of its own: the default (/run/libpod, exit files and state) is shared by every
+    # Podman of the machine, and another's `podman system reset` would empty it under running containers.
+    base = [podman, "--root", str(root / "root"), "--runroot", str(root / "run"), "--tmpdir", str(root / "libpod"),
+            "--storage-driver", "overlay"]
     service: subprocess.Popen[bytes] | None = None
     try:
         _busybox_tar(busybox, root / "busybox.tar")

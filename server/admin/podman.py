@@ -70,7 +70,9 @@ class ManagedPodman:
         storage, runroot = self.settings.podman_storage, self.runroot
         if storage is None or runroot is None:
             return [podman]
-        return [podman, "--root", str(storage / "root"), "--runroot", str(runroot)]
+        # A libpod tmpdir of its own too: the default (/run/libpod: exit files, state) belongs to the
+        # machine's other Podman, whose `system reset` would empty it under our running containers.
+        return [podman, "--root", str(storage / "root"), "--runroot", str(runroot), "--tmpdir", str(runroot / "libpod")]
 
     @property
     def runroot(self) -> Path | None:
