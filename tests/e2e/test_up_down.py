@@ -53,6 +53,8 @@ def test_data_survive_down_and_up(tmp_path: Path) -> None:
         assert describe(tmp_path / "out" / pushed["knitId"]) == describe(tree)
     finally:
         knitgraph("down", env=env)
+        # Podman keeps its storage's overlay folder mounted; reset unmounts it, or pytest cannot delete it.
+        subprocess.run([*podman.command(), "system", "reset", "--force"], env=podman.env(), capture_output=True, check=False)
     status = knitgraph("status", env=env, expect=1).stdout
     assert "neo4j: down" in status and "container engine: none answers" in status
     assert podman.pid() is None and not podman.socket.exists()
