@@ -11,10 +11,11 @@ import "./graphiql.css";
 
 takeTokenFromFragment();
 
-const EXAMPLE = `# knitgraph's GraphQL API; the schema is in the Docs panel (book icon).
+const EXAMPLE = `# knitgraph's GraphQL API: the Docs panel (book icon) has the schema.
 # Ctrl-Enter runs the query.
-query Recent {
-  findRuns(statuses: [running, failed]) {
+query Running {
+  server { version }
+  findRuns(statuses: [starting, running]) {
     runId
     status
     updatedAt

@@ -1,7 +1,7 @@
 """The web console in a real browser: Debian's Chromium, driven by Playwright, against a real
 `knitgraph serve` with real Data and Runs made by `knit`.
 
-One server and one small world per module: a pushed dataset, a `train` plan that reads it, an
+One server and one small world for all of them: a pushed dataset, a `train` plan that reads it, an
 `evaluate` plan that reads the model (so the lineage is two steps deep), and plans whose Runs a test
 starts itself (a ticking log, a Run to stop). Chromium must start: a machine without it fails
 these tests, it never skips them (`make install` installs it).
@@ -43,14 +43,15 @@ def off_the_browser_loop(work: Callable[[], T]) -> T:
         return thread.submit(work).result()
 
 
-# Module-scoped, not session-scoped: while Playwright runs, no other test could use anyio.run.
-@pytest.fixture(scope="module")
+# Package-scoped, not session-scoped: while Playwright runs, no test could use anyio.run, so it
+# stops once the browser tests are done. Only browser tests live in this package.
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Headless Chromium from Debian's package; its absence is a failure with the way to fix it."""
     if not Path(CHROMIUM).exists():
@@ -122,7 +123,7 @@ class Console:
         return dict(self.knit("run", "show", run_id))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def console(neo4j_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory, console_built: Path) -> Iterator[Console]:
     root = tmp_path_factory.mktemp("console")
     home = root / "server-home"
@@ -149,7 +150,7 @@ class World:
     report: str
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def world(console: Console) -> World:
     dataset = console.push("dataset", ["kind:console", "project:demo"])
     train_plan = console.apply_plan(

@@ -8,9 +8,13 @@ import { ApiError, errorOfGraphQL, errorOfResponse, networkError, type GraphQLEr
 type Listener = (error: ApiError) => void;
 let onUnauthenticated: Listener = () => undefined;
 
-/** Who hears of a refused token (the app: it navigates to the sign-in page). */
-export function whenUnauthenticated(listener: Listener): void {
+/** Who hears of a refused token (the signed-in frame: it navigates to the sign-in page); returns
+ * what stops it hearing. */
+export function whenUnauthenticated(listener: Listener): () => void {
   onUnauthenticated = listener;
+  return () => {
+    if (onUnauthenticated === listener) onUnauthenticated = () => undefined;
+  };
 }
 
 export function refused(error: ApiError): ApiError {

@@ -21,13 +21,14 @@ export function Shell() {
   const location = useLocation();
   const navigate = useNavigate();
 
-  useEffect(() => {
-    whenUnauthenticated((error) => {
+  useEffect(
+    () => whenUnauthenticated((error) => {
       signOut();
       const state: SignInState = { message: `The server refused the token: ${error.reason}.`, advice: error.advice };
       navigate(`/signin?next=${encodeURIComponent(here(window.location))}`, { replace: true, state });
-    });
-  }, [navigate]);
+    }),
+    [navigate],
+  );
 
   if (!currentToken()) {
     const state: SignInState = { message: "Sign in to use the console." };

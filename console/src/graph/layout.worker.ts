@@ -10,7 +10,7 @@ const elk = new ELK();
 const OPTIONS = {
   "elk.algorithm": "layered",
   "elk.direction": "RIGHT",
-  "elk.layered.spacing.nodeNodeBetweenLayers": "70",
+  "elk.layered.spacing.nodeNodeBetweenLayers": "100",
   "elk.spacing.nodeNode": "28",
   "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
   "elk.layered.crossingMinimization.strategy": "LAYER_SWEEP",

@@ -37,7 +37,7 @@ export function sizeOf(node: GraphNode): { width: number; height: number } {
       return { width: RUN_WIDTH, height: HEADER + ROW * 2 + 14 };
     case "plan": {
       const mounts = Math.min(node.plan.inputs.length, SHOWN_MOUNTS) + Math.min(node.plan.outputs.length + (node.plan.log ? 1 : 0), SHOWN_MOUNTS);
-      return { width: PLAN_WIDTH, height: HEADER + ROW * 2 + 12 + Math.max(mounts, 1) * ROW };
+      return { width: PLAN_WIDTH, height: HEADER + ROW + 14 + Math.max(mounts, 1) * ROW };
     }
     case "root":
       return { width: ROOT_SIZE, height: ROOT_SIZE };

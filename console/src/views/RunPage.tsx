@@ -83,7 +83,7 @@ export function RunPage() {
             ["Plan", <><Link to={`/plans/${run.plan.planId}`}>{planTitle(run.plan)}</Link>{" "}
               {planWhat(run.plan) && planTitle(run.plan) !== planWhat(run.plan) && <code>{planWhat(run.plan)}</code>}</>],
             ["Status", <StatusBadge status={run.status} />],
-            ["Exit", run.exit ? <span data-testid="run-exit">{run.exit.code} — {run.exit.message}</span> : "—"],
+            ["Exit", run.exit ? <span data-testid="run-exit">{run.exit.code}{run.exit.message && ` — ${run.exit.message}`}</span> : "—"],
             ["Executor", run.executor ?? "—"],
           ]} />
         </Section>

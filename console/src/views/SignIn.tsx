@@ -8,9 +8,10 @@ import { asApiError, type ApiError } from "../api/errors";
 import { SignInCheck } from "../api/operations";
 import type { SignInState } from "../components/Shell";
 
-/** Only a path of this console: never another site. */
+/** Only a path of this console (never another site, nor this page again). */
 function safeNext(next: string | null): string {
-  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/data";
+  const usable = next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/signin");
+  return usable ? next : "/data";
 }
 
 export function SignIn() {
