@@ -74,6 +74,7 @@ class BackgroundServer:
     def write_profile(self) -> str:
         """The knitprofile ``knit`` finds by itself: the API root and an admin token (0600); returns
         the token (the one already there while it works)."""
+        private_folder(self.settings.home)
         kept = None
         if self.profile_file.exists():
             try:
