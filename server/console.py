@@ -30,8 +30,17 @@ OPEN_PREFIXES: Final = ("/assets/", *(f"/{view}/" for view in VIEWS))
 _HASHED_NAME: Final = re.compile(r"-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$")
 _FOREVER: Final = "public, max-age=31536000, immutable"
 _ALWAYS_CHECK: Final = "no-cache"
+# The pages run only this server's scripts and talk only to it: an injected script could not load
+# from elsewhere or send the tab's token away. Styles may be inline (React Flow positions nodes with
+# them); GraphiQL's editor starts its workers from blob: URLs and ships its icon font as data:.
+_POLICY: Final = "; ".join((
+    "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:",
+    "font-src 'self' data:", "worker-src 'self' blob:", "connect-src 'self'", "object-src 'none'",
+    "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+))
 _PAGE_HEADERS: Final = {
     "Cache-Control": _ALWAYS_CHECK,
+    "Content-Security-Policy": _POLICY,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",

@@ -67,8 +67,9 @@ def test_direction_and_depth_controls_change_what_is_drawn(page: Page, console: 
     sign_in(page, console, f"/lineage/{world.model}?depth=1")
     graph(page)
     expect(node(page, "run", world.evaluate_run)).to_be_visible()
-    page.get_by_label("downstream").uncheck()
+    page.get_by_label("downstream").click()  # the URL changes, then the box follows it
     expect(page).to_have_url(re.compile("down=0"))
+    expect(page.get_by_label("downstream")).not_to_be_checked()
     graph(page)
     expect(node(page, "run", world.evaluate_run)).to_have_count(0)
     expect(node(page, "run", world.train_run)).to_be_visible()

@@ -56,6 +56,8 @@ def test_every_view_of_the_console_is_its_page_without_a_token(dist: Path, anony
     assert response.headers["content-type"].startswith("text/html")
     assert response.headers["cache-control"] == "no-cache"
     assert response.headers["x-frame-options"] == "DENY"
+    assert "script-src 'self';" in response.headers["content-security-policy"]
+    assert "connect-src 'self';" in response.headers["content-security-policy"]
 
 
 @pytest.mark.parametrize("path", ["/datafoo", "/api/data", "/runsx/1", "/graphql?query=%7Bserver%7Bversion%7D%7D"])
