@@ -27,13 +27,13 @@ def test_the_data_list_shows_pushed_data_and_searches_by_tag(page: Page, console
     expect(row).to_contain_text("project")
     expect(row).to_contain_text("demo")
     expect(row).to_contain_text("knit#uploaded")
+    screenshot(page, "data-list")
     tags = page.get_by_label("tags")
     tags.fill("type:model")
     tags.press("Enter")
     expect(page).to_have_url(re.compile(r"tag=type%3Amodel"))
     expect(page.locator(f'tr[data-knit-id="{world.model}"]')).to_be_visible()
     expect(page.locator(f'tr[data-knit-id="{world.dataset}"]')).to_have_count(0)
-    screenshot(page, "data-list")
 
 
 def test_a_data_page_shows_its_tags_its_run_and_edits_tags(page: Page, console: Console, world: World) -> None:

@@ -98,7 +98,7 @@ export function TruncatedMarker({ truncated, maxNodes }: { truncated: boolean; m
 
 export function Legend({ kinds }: { kinds: ("data" | "run" | "plan")[] }) {
   return (
-    <Panel position="top-left" className="legend-panel">
+    <Panel position="bottom-center" className="legend-panel">
       <div className="legend">
         {kinds.includes("data") && <span><span className="swatch swatch-data" /> Data</span>}
         {kinds.includes("run") && <span><span className="swatch swatch-run" /> Run</span>}
