@@ -58,3 +58,16 @@ def test_the_stop_button_stops_a_running_run(page: Page, console: Console) -> No
     assert console.knit("run", "show", run_id)["status"] == "done"
     expect(page.get_by_test_id("run-log")).not_to_contain_text("never")
     expect(page.get_by_role("button", name="Retry")).to_be_visible()
+
+
+def test_a_lineage_shows_a_runs_status_change_while_it_runs(page: Page, console: Console) -> None:
+    plan = console.apply_plan("slow", "echo begin; sleep 6; echo end", ["kind:slow"], ["made-by:slow"])
+    knit_id = console.push("slow-input", ["kind:slow"])
+    run_id = started_run(console, plan)
+    sign_in(page, console, f"/lineage/{knit_id}")
+    expect(page.get_by_test_id("graph")).to_have_attribute("data-laid-out", "yes")
+    run = page.locator(f'.react-flow__node [data-run-id="{run_id}"]')
+    expect(run).to_be_visible()
+    assert run.get_attribute("data-status") != "done", "the Run ended before the page showed it"
+    expect(run).to_have_attribute("data-status", "done", timeout=30_000)  # no reload: the page asked again
+    expect(run).to_contain_text("done")

@@ -4,7 +4,7 @@
 import {
   Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type NodeMouseHandler,
 } from "@xyflow/react";
-import { useEffect, useMemo, useState, type ReactNode } from "react";
+import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { layout, type Positions } from "./layout";
 import type { GraphEdge, GraphModel, GraphNode } from "./model";
 import { GraphActionsContext, nodeTypes, sizeOf, type FlowNode, type GraphActions } from "./nodes";
@@ -50,17 +50,25 @@ function Canvas({ model, expand, expanding, onOpen, children }: Props) {
   const [failure, setFailure] = useState<string>();
   const { fitView } = useReactFlow();
 
-  useEffect(() => {
-    let current = true;
+  // Laid out again only when nodes or edges come or go (or change size), not when a status changes.
+  const shape = useMemo(() => {
     const nodes = [...model.nodes.values()].map((node) => ({ id: node.id, ...sizeOf(node) }));
     const edges = [...model.edges.values()].map(({ id, source, target }) => ({ id, source, target }));
+    return { nodes, edges, key: JSON.stringify([nodes, edges.map((e) => e.id)]) };
+  }, [model]);
+  const shapeRef = useRef(shape);
+  shapeRef.current = shape;
+
+  useEffect(() => {
+    let current = true;
+    const { nodes, edges } = shapeRef.current;
     layout(nodes, edges)
       .then((laid) => current && setPositions(laid))
       .catch((error: unknown) => current && setFailure(error instanceof Error ? error.message : String(error)));
     return () => {
       current = false;
     };
-  }, [model]);
+  }, [shape.key]);
 
   const nodes = useMemo<FlowNode[]>(() => {
     if (!positions) return [];
@@ -77,10 +85,10 @@ function Canvas({ model, expand, expanding, onOpen, children }: Props) {
   }, [model, nodes]);
 
   useEffect(() => {
-    if (!nodes.length) return undefined;
+    if (!positions) return undefined;
     const frame = requestAnimationFrame(() => void fitView({ padding: 0.12, maxZoom: 1.1, duration: 200 }));
     return () => cancelAnimationFrame(frame);
-  }, [nodes, fitView]);
+  }, [positions, fitView]);
 
   const actions = useMemo<GraphActions>(
     () => ({ expand, expanding, expanded: model.expanded, start: model.start }),

@@ -28,10 +28,16 @@ export function useExpandable(initial: GraphModel | undefined, load: (nodeId: st
       }));
   }, [model, load]);
 
-  return { model, expand, expanding, error };
+  /** A newer answer of the first query: its nodes (fresher statuses, new Runs) join the view. */
+  const refresh = useCallback((fresh: GraphModel) => {
+    setModel((current) => (current && current.start === fresh.start ? mergeModels(current, fresh) : current));
+  }, []);
+
+  return { model, expand, expanding, error, refresh };
 }
 
-/** Both models' nodes and edges: two expansions that end in either order keep each other's nodes. */
+/** Both models' nodes and edges, the grown one's nodes winning: two expansions that end in either
+ * order keep each other's nodes, and a refresh brings newer statuses. */
 function mergeModels(current: GraphModel, grown: GraphModel): GraphModel {
   return {
     start: current.start,
