@@ -136,20 +136,26 @@ def test_the_plan_list_shows_every_plan(page: Page, console: Console, world: Wor
     screenshot(page, "plans")
 
 
-@pytest.mark.parametrize(("path", "shows"), [
-    ("/data/{world.model}", "Made by"),
-    ("/runs/{world.evaluate_run}", "Inputs"),
-    ("/plans/{world.evaluate_plan}", "Spec"),
-    ("/lineage/{world.model}?depth=1", "Lineage of"),
-    ("/plans/{world.train_plan}/graph", "Plan graph of"),
-    ("/runs?status=done", "Runs"),
+@pytest.mark.parametrize(("path", "heading", "shows"), [
+    ("/data/{world.model}", "Data {world.model}", "Made by"),
+    ("/runs/{world.evaluate_run}", "Run {world.evaluate_run} done", "evaluating"),
+    ("/plans/{world.evaluate_plan}", "evaluate {world.evaluate_plan}", "image: evaluate:v1"),
+    ("/lineage/{world.model}?depth=1", "Lineage of {world.model}", "Laid out"),
+    ("/plans/{world.train_plan}/graph", "Plan graph of {world.train_plan}", "Laid out"),
+    ("/runs?status=done&plan={world.train_plan}", "Runs", "1 Run"),
+    ("/data?tag=type:report", "Data", "1 Data"),
 ])
-def test_a_deep_link_opens_its_page(page: Page, console: Console, world: World, path: str, shows: str) -> None:
+def test_a_deep_link_opens_its_page(page: Page, console: Console, world: World, path: str, heading: str,
+                                    shows: str) -> None:
     sign_in(page, console)
     expect(page).to_have_url(re.compile(r"/data$"))
     link = path.format(world=world)
     page.goto(link)  # a reload of that address: the server answers the app, which opens the view
-    expect(page.get_by_text(shows).first).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading.format(world=world))
+    if shows == "Laid out":
+        expect(page.get_by_test_id("graph")).to_have_attribute("data-laid-out", "yes")
+    else:
+        expect(page.get_by_text(shows).first).to_be_visible()
     assert page.url.endswith(link)
 
 
