@@ -1,5 +1,5 @@
 """The ASGI application: GraphQL at /graphql, content transfer and Knitfab's REST API under /api,
-health at /healthz.
+health at /healthz, the web console at / (and its deep links).
 
 The lifespan connects to Neo4j, migrates the schema, builds the :class:`Services`, and runs every
 background loop under one :class:`Supervisor` until shutdown.
@@ -23,6 +23,7 @@ from knitgraph.graph_schema.driver import Graph
 from knitgraph.graph_schema.errors import KnitError
 from knitgraph.graph_schema.migrations import apply_migrations
 
+from . import console
 from .auth.gatekeeper import Gatekeeper
 from .content_store import LocalContentStore
 from .embedded_neo4j import connection
@@ -91,7 +92,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/api/runs/{run_id}/log", run_log, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         *knitfab_routes(),
+        *console.routes(),
     ]
-    gate = Middleware(Gatekeeper, allowed_hosts=settings.host_names, open_paths={"/healthz"})
+    gate = Middleware(Gatekeeper, allowed_hosts=settings.host_names, open_paths={"/healthz", *console.OPEN_PATHS},
+                      open_prefixes=console.OPEN_PREFIXES)
     return Starlette(routes=routes, lifespan=lifespan, middleware=[gate, Middleware(TrailingSlash)],
                      exception_handlers={KnitError: knit_error_handler})

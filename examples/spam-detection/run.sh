@@ -216,3 +216,4 @@ print(f"lineage graph: {summary['graphs']['lineage']}")
 print(f"plan graph:    {summary['graphs']['plan']}")
 EOF
 echo "knitgraph is still up: explore with knit, or stop it with \`knitgraph down\`."
+echo "web console: $(knitgraph console 2>/dev/null | sed 's/#token=.*//')  (\`knitgraph console\` prints a link that signs you in)"

@@ -71,8 +71,10 @@ class BackgroundServer:
         self.write_profile()
         return pid
 
-    def write_profile(self) -> None:
-        """The knitprofile ``knit`` finds by itself: the API root and an admin token (0600)."""
+    def write_profile(self) -> str:
+        """The knitprofile ``knit`` finds by itself: the API root and an admin token (0600); returns
+        the token (the one already there while it works)."""
+        private_folder(self.settings.home)
         kept = None
         if self.profile_file.exists():
             try:
@@ -88,6 +90,7 @@ class BackgroundServer:
         with os.fdopen(fd, "w") as out:
             out.write(json.dumps(profile) + "\n")
         os.chmod(self.profile_file, 0o600)
+        return token
 
     def stop(self, timeout: float = 30.0) -> bool:
         pid = self.pid()

@@ -1,6 +1,6 @@
 """``knitgraph``: run and administer a knitgraph server.
 
-    knitgraph up | down | status | serve
+    knitgraph up | down | status | serve | console
     knitgraph neo4j install | start | stop | status
     knitgraph user add | role | list
     knitgraph token create | list | revoke
@@ -76,6 +76,21 @@ def up(settings: Settings) -> None:
     pid = server.start()
     log(f"API server is up at {settings.api_root} (pid {pid}; GraphiQL at {settings.api_root}/graphql)")
     log(f"knit will use it: profile written to {server.profile_file}")
+    log(f"console: {settings.api_root}/  (sign in: knitgraph console)")
+
+
+@main.command()
+@pass_settings
+def console(settings: Settings) -> None:
+    """Print a link that opens the web console signed in as this machine's admin.
+
+    The link carries the admin token of the knitprofile `knitgraph up` writes (a new one if that
+    token no longer works); the console keeps it for the browser tab only. Treat the link as a
+    password: it is for your own browser, not for a chat.
+    """
+    token = BackgroundServer(settings).write_profile()
+    click.echo(f"{settings.api_root}/#token={token}")
+    log("open it in your browser; the console removes the token from the address bar at once")
 
 
 @main.command()

@@ -12,6 +12,7 @@ Token lookups are cached for ``CACHE_SECONDS``: a revoked token stops working wi
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -56,11 +57,15 @@ def _host_name(value: str) -> str:
 
 
 class Gatekeeper:
-    def __init__(self, app: ASGIApp, *, allowed_hosts: list[str], open_paths: set[str]) -> None:
+    def __init__(self, app: ASGIApp, *, allowed_hosts: list[str], open_paths: Collection[str],
+                 open_prefixes: tuple[str, ...] = ()) -> None:
+        """``open_paths`` (exact) and paths under ``open_prefixes`` are read without a token (GET and
+        HEAD only); the Host and Origin checks apply to them too."""
         self.app = app
         self.any_host = "*" in allowed_hosts
         self.allowed_hosts = {_host_name(host) or host.lower() for host in allowed_hosts}
-        self.open_paths = open_paths
+        self.open_paths = frozenset(open_paths)
+        self.open_prefixes = open_prefixes
         self._cache: dict[str, tuple[float, TokenRecord | None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -98,7 +103,7 @@ class Gatekeeper:
 
     def _is_open(self, scope: Scope) -> bool:
         path, method = scope["path"], scope.get("method", "GET")
-        if path in self.open_paths:
+        if method in ("GET", "HEAD") and (path in self.open_paths or path.startswith(self.open_prefixes)):
             return True
         # The GraphiQL page itself; a GET that carries a query is a query, and needs a token.
         return path == "/graphql" and method == "GET" and b"query=" not in scope.get("query_string", b"")

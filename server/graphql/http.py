@@ -1,7 +1,8 @@
 """The /graphql HTTP door: strawberry's ASGI view with the request body bounded
 (``KNITGRAPH_GRAPHQL_MAX_BODY``) and its JSON checked before strawberry reads it. Every refusal is
 answered as the transfer endpoints answer, JSON ``{"message": {reason, advice, code}}`` with a 4xx;
-a malformed body never becomes a 500 or a bare text."""
+a malformed body never becomes a 500 or a bare text. A browser's GET gets GraphiQL, served from the
+console's build."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from strawberry.asgi import GraphQL
 
 from knitgraph.graph_schema.errors import InvalidInputError, KnitError, TooLargeError
 
+from .. import console
 from ..auth.roles import principal_of
 from ..transfer import error_response
 from .context import Context
@@ -82,6 +84,10 @@ def _reads_json(request: Request) -> bool:
 
 
 class KnitGraphQL(GraphQL[Context, None]):
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL as the console's build bundles it (strawberry's own page loads it from a CDN)."""
+        return console.graphiql_page()
+
     async def get_context(self, request: Request, response: Response | None) -> Context:  # type: ignore[override]
         return Context(services=request.app.state.services, principal=principal_of(request))
 

@@ -37,6 +37,7 @@ def test_data_survive_down_and_up(tmp_path: Path) -> None:
     podman = ManagedPodman(Settings(KNITGRAPH_HOME=tmp_path / "home", KNITGRAPH_PODMAN_STORAGE=tmp_path / "podman"))
     said = knitgraph("up", env=env).stderr
     assert f"container engine: Podman at unix://{podman.socket}" in said, said  # for plans' images
+    assert f"console: http://127.0.0.1:{env['KNITGRAPH_PORT']}/  (sign in: knitgraph console)" in said, said
     try:
         assert f"container engine: unix://{podman.socket}" in knitgraph("status", env=env).stdout
         password_file = tmp_path / "home" / "neo4j" / "password"

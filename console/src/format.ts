@@ -1,0 +1,71 @@
+// How ids, times, tags and plans read in the console (as the dot export writes them).
+
+import type { ConsolePlanSummaryFragment } from "./gql/graphql";
+
+export const SHORT_ID = 8;
+
+export function shortId(id: string): string {
+  return id.length <= SHORT_ID ? id : `${id.slice(0, SHORT_ID)}…`;
+}
+
+export function formatTime(text: string | null | undefined): string {
+  if (!text) return "—";
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) return text;
+  return date.toLocaleString(undefined, {
+    year: "numeric", month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+  });
+}
+
+/** "3.2 s", "4 min 05 s": how long between two times. */
+export function formatDuration(from: string | null | undefined, to: string | null | undefined): string {
+  if (!from || !to) return "—";
+  const ms = new Date(to).getTime() - new Date(from).getTime();
+  if (!Number.isFinite(ms) || ms < 0) return "—";
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.floor((ms % 60_000) / 1000);
+  return minutes < 60 ? `${minutes} min ${String(seconds).padStart(2, "0")} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+export const SYSTEM_PREFIX = "knit#";
+
+export function isSystemTag(tag: string): boolean {
+  return tag.startsWith(SYSTEM_PREFIX);
+}
+
+/** The value of the first tag with this key (system tags too), or undefined. */
+export function tagValue(tags: readonly string[], key: string): string | undefined {
+  const found = tags.find((tag) => tag.startsWith(`${key}:`));
+  return found === undefined ? undefined : found.slice(key.length + 1);
+}
+
+export function userTags(tags: readonly string[]): string[] {
+  return tags.filter((tag) => !isSystemTag(tag));
+}
+
+type PlanLike = Pick<ConsolePlanSummaryFragment, "planId" | "name" | "annotations"> &
+  Partial<Pick<ConsolePlanSummaryFragment, "image" | "entrypoint" | "args">>;
+
+/** What a person calls the plan: its `name=` annotation, else a pseudo plan's name. */
+export function planName(plan: PlanLike): string | null {
+  for (const annotation of plan.annotations) {
+    const at = annotation.indexOf("=");
+    if (at > 0 && annotation.slice(0, at).trim() === "name" && annotation.slice(at + 1).trim()) {
+      return annotation.slice(at + 1).trim();
+    }
+  }
+  return plan.name ?? null;
+}
+
+/** The image, or without one the command. */
+export function planWhat(plan: PlanLike): string | null {
+  if (plan.image) return plan.image;
+  if (plan.entrypoint?.length) return [...plan.entrypoint, ...(plan.args ?? [])].join(" ");
+  return null;
+}
+
+/** One line naming a plan: name, else image or command, else its id. */
+export function planTitle(plan: PlanLike): string {
+  return planName(plan) ?? planWhat(plan) ?? shortId(plan.planId);
+}

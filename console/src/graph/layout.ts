@@ -1,0 +1,37 @@
+// Asks the layout worker (one per page, started on first use) where every node goes.
+
+import type { LayoutReply, LayoutRequest } from "./layoutProtocol";
+
+export type Positions = Map<string, { x: number; y: number }>;
+
+let worker: Worker | undefined;
+let nextId = 1;
+const pending = new Map<number, { resolve: (p: Positions) => void; reject: (e: Error) => void }>();
+
+function layoutWorker(): Worker {
+  if (!worker) {
+    worker = new Worker(new URL("./layout.worker.ts", import.meta.url), { type: "module", name: "layout" });
+    worker.onmessage = (event: MessageEvent<LayoutReply>) => {
+      const reply = event.data;
+      const waiting = pending.get(reply.id);
+      pending.delete(reply.id);
+      if (!waiting) return;
+      if (reply.positions) waiting.resolve(new Map(reply.positions.map((p) => [p.id, { x: p.x, y: p.y }])));
+      else waiting.reject(new Error(`the graph could not be laid out: ${reply.error}`));
+    };
+    worker.onerror = (event) => {
+      for (const waiting of pending.values()) waiting.reject(new Error(`the layout worker failed: ${event.message}`));
+      pending.clear();
+      worker = undefined;
+    };
+  }
+  return worker;
+}
+
+export function layout(nodes: LayoutRequest["nodes"], edges: LayoutRequest["edges"]): Promise<Positions> {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    layoutWorker().postMessage({ id, nodes, edges } satisfies LayoutRequest);
+  });
+}

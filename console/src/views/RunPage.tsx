@@ -1,0 +1,148 @@
+// /runs/<runId>: a Run's status, inputs, outputs, log (live while it runs), timings, exit and
+// executor; stop, abort and retry.
+
+import { useEffect } from "react";
+import { Link, useParams } from "react-router";
+import { request } from "../api/client";
+import { RetryRun, RunPage as RunPageQuery, StopRun } from "../api/operations";
+import { useAction, useQuery } from "../api/useQuery";
+import { Empty, Facts, Id, Loading, Section, StatusBadge, Tags, Time } from "../components/bits";
+import { ActionError, ErrorView } from "../components/ErrorView";
+import { LogPanel } from "../components/LogPanel";
+import { formatDuration, planTitle, planWhat } from "../format";
+import { RETRIABLE, STOPPABLE, UNFINISHED } from "../status";
+
+// While a Run moves, its status is asked again this often (the log itself streams).
+const REFRESH_MS = 2000;
+
+export function RunPage() {
+  const { runId = "" } = useParams();
+  const query = useQuery(RunPageQuery, { runId });
+  const action = useAction();
+  const status = query.data?.run.status;
+  const moving = status !== undefined && UNFINISHED.has(status) && status !== "deactivated";
+  const { reload } = query;
+
+  useEffect(() => {
+    if (!moving) return undefined;
+    const timer = setInterval(reload, REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [moving, reload]);
+
+  if (query.error) return <ErrorView error={query.error} back={{ to: "/runs", label: "Back to Runs" }} />;
+  if (!query.data) return <Loading what={`Run ${runId}`} />;
+  const run = query.data.run;
+
+  const stop = (fail: boolean) =>
+    action.run(async () => {
+      const answer = await request(StopRun, { runId, fail });
+      query.setData({ run: answer.stopRun });
+    });
+  const retry = () =>
+    action.run(async () => {
+      const answer = await request(RetryRun, { runId });
+      query.setData({ run: answer.retryRun });
+    });
+
+  // A lineage starts at a Data: the Run's first output (or log, or input).
+  const anchor = (run.outputs[0] ?? run.log ?? run.inputs[0])?.knitId;
+  const started = run.history.find((h) => h.action === "retried")?.at ?? run.readyAt;
+  return (
+    <div className="view">
+      <header className="view-header">
+        <div className="crumbs"><Link to="/runs">Runs</Link> /</div>
+        <h1>
+          Run <code className="id-full">{run.runId}</code> <StatusBadge status={run.status} />
+        </h1>
+        <div className="view-actions">
+          {STOPPABLE.has(run.status) && (
+            <>
+              <button type="button" className="button" disabled={action.pending} onClick={() => void stop(false)}
+                title="End the Run now; its outputs count as done">
+                Stop
+              </button>
+              <button type="button" className="button danger" disabled={action.pending} onClick={() => void stop(true)}
+                title="End the Run now; its outputs are failed">
+                Abort
+              </button>
+            </>
+          )}
+          {RETRIABLE.has(run.status) && (
+            <button type="button" className="button" disabled={action.pending} onClick={() => void retry()}
+              title="Run it again: new outputs, same runId">
+              Retry
+            </button>
+          )}
+        </div>
+        <ActionError error={action.error} />
+      </header>
+
+      <div className="grid">
+        <Section title="Run">
+          <Facts rows={[
+            ["Plan", <><Link to={`/plans/${run.plan.planId}`}>{planTitle(run.plan)}</Link>{" "}
+              {planWhat(run.plan) && planTitle(run.plan) !== planWhat(run.plan) && <code>{planWhat(run.plan)}</code>}</>],
+            ["Status", <StatusBadge status={run.status} />],
+            ["Exit", run.exit ? <span data-testid="run-exit">{run.exit.code}{run.exit.message && ` — ${run.exit.message}`}</span> : "—"],
+            ["Executor", run.executor ?? "—"],
+          ]} />
+        </Section>
+        <Section title="Timings">
+          <Facts rows={[
+            ["Started", <Time at={started} />],
+            ["Last update", <Time at={run.updatedAt} />],
+            ["Took", UNFINISHED.has(run.status) ? "still going" : formatDuration(started, run.updatedAt)],
+          ]} />
+        </Section>
+      </div>
+
+      <div className="grid">
+        <Section title="Inputs">
+          {run.inputs.length === 0 ? <Empty>No inputs: its Data were uploaded.</Empty> : (
+            <ul className="plain-list" data-testid="run-inputs">
+              {run.inputs.map((input) => (
+                <li key={input.path}>
+                  <code>{input.path}</code> ← <Id id={input.knitId} to={`/data/${input.knitId}`} /> <Tags tags={input.tags} />
+                </li>
+              ))}
+            </ul>
+          )}
+        </Section>
+        <Section title="Outputs">
+          {run.outputs.length === 0 && !run.log ? <Empty>No outputs.</Empty> : (
+            <ul className="plain-list" data-testid="run-outputs">
+              {run.outputs.map((output) => (
+                <li key={output.path}>
+                  <code>{output.path}</code> → <Id id={output.knitId} to={`/data/${output.knitId}`} /> <Tags tags={output.tags} />
+                </li>
+              ))}
+              {run.log && (
+                <li>
+                  <span className="muted">(log)</span> → <Id id={run.log.knitId} to={`/data/${run.log.knitId}`} /> <Tags tags={run.log.tags} />
+                </li>
+              )}
+            </ul>
+          )}
+        </Section>
+      </div>
+
+      <Section title="Log" actions={anchor && <Link to={`/lineage/${anchor}`}>Lineage</Link>}>
+        {run.log ? (
+          <LogPanel runId={run.runId} status={run.status} onEnded={reload} />
+        ) : (
+          <Empty>This Run's plan keeps no log (its plan has no <code>log:</code>).</Empty>
+        )}
+      </Section>
+
+      <Section title="History">
+        {run.history.length === 0 ? <Empty>Nobody stopped or retried it.</Empty> : (
+          <ul className="plain-list history">
+            {run.history.map((h, index) => (
+              <li key={index}><strong>{h.action}</strong> by {h.by}, <Time at={h.at} /></li>
+            ))}
+          </ul>
+        )}
+      </Section>
+    </div>
+  );
+}

@@ -1,0 +1,101 @@
+"""The lineage explorer and the plan graph, drawn from real Runs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from .conftest import Console, World, screenshot, sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def graph(page: Page) -> Locator:
+    drawn = page.get_by_test_id("graph")
+    expect(drawn).to_have_attribute("data-laid-out", "yes")
+    return drawn
+
+
+def node(page: Page, kind: str, identifier: str) -> Locator:
+    attribute = {"data": "data-knit-id", "run": "data-run-id", "plan": "data-plan-id"}[kind]
+    return page.locator(f'.react-flow__node [{attribute}="{identifier}"]')
+
+
+def test_the_lineage_draws_data_and_runs_with_their_status(page: Page, console: Console, world: World) -> None:
+    sign_in(page, console, f"/lineage/{world.model}")
+    drawn = graph(page)
+    for knit_id in (world.dataset, world.model, world.train_log, world.report):
+        expect(node(page, "data", knit_id)).to_be_visible()
+    train = node(page, "run", world.train_run)
+    expect(train).to_contain_text("done")  # the status is written, not only coloured
+    expect(train).to_contain_text("train")
+    expect(node(page, "data", world.model)).to_have_class(re.compile("gstart"))
+    expect(drawn.locator(".react-flow__minimap")).to_be_visible()
+    expect(drawn.locator(".react-flow__edge")).not_to_have_count(0)
+    screenshot(page, "lineage")
+
+
+def test_expanding_a_node_adds_its_neighbours(page: Page, console: Console, world: World) -> None:
+    sign_in(page, console, f"/lineage/{world.dataset}?depth=1")
+    drawn = graph(page)
+    expect(node(page, "run", world.train_run)).to_be_visible()
+    expect(node(page, "run", world.evaluate_run)).to_have_count(0)
+    before = int(drawn.get_attribute("data-nodes") or 0)
+    node(page, "data", world.model).get_by_test_id("expand").click()
+    expect(node(page, "run", world.evaluate_run)).to_be_visible()
+    expect(node(page, "data", world.report)).to_be_visible()
+    assert int(drawn.get_attribute("data-nodes") or 0) > before
+    expect(node(page, "data", world.model).get_by_test_id("expand")).to_have_count(0)  # loaded: no handle left
+
+
+def test_the_truncated_marker_appears_when_the_budget_cuts(page: Page, console: Console, world: World) -> None:
+    sign_in(page, console, f"/lineage/{world.dataset}?depth=all&max=2")
+    graph(page)
+    marker = page.get_by_test_id("truncated")
+    expect(marker).to_be_visible()
+    expect(marker).to_contain_text("truncated")
+    expect(marker).to_contain_text("2 nodes")
+    screenshot(page, "lineage-truncated")
+    page.goto(f"/lineage/{world.dataset}?depth=all")
+    graph(page)
+    expect(page.get_by_test_id("truncated")).to_have_count(0)
+
+
+def test_direction_and_depth_controls_change_what_is_drawn(page: Page, console: Console, world: World) -> None:
+    sign_in(page, console, f"/lineage/{world.model}?depth=1")
+    graph(page)
+    expect(node(page, "run", world.evaluate_run)).to_be_visible()
+    page.get_by_label("downstream").click()  # the URL changes, then the box follows it
+    expect(page).to_have_url(re.compile("down=0"))
+    expect(page.get_by_label("downstream")).not_to_be_checked()
+    graph(page)
+    expect(node(page, "run", world.evaluate_run)).to_have_count(0)
+    expect(node(page, "run", world.train_run)).to_be_visible()
+    page.get_by_label("depth").select_option("2")
+    expect(page).to_have_url(re.compile("depth=2"))
+    expect(node(page, "run", world.upload_run)).to_be_visible()
+
+
+def test_clicking_a_node_opens_its_page(page: Page, console: Console, world: World) -> None:
+    sign_in(page, console, f"/lineage/{world.model}")
+    graph(page)
+    node(page, "run", world.train_run).click()
+    expect(page).to_have_url(re.compile(f"/runs/{world.train_run}$"))
+    page.go_back()
+    graph(page)
+    node(page, "data", world.report).click()
+    expect(page).to_have_url(re.compile(f"/data/{world.report}$"))
+
+
+def test_the_plan_graph_links_plans_through_their_tags(page: Page, console: Console, world: World) -> None:
+    sign_in(page, console, f"/plans/{world.train_plan}/graph")
+    drawn = graph(page)
+    expect(node(page, "plan", world.train_plan)).to_contain_text("active")
+    expect(node(page, "plan", world.evaluate_plan)).to_contain_text("evaluate")
+    expect(drawn.locator(".react-flow__edge")).to_have_count(1)
+    expect(drawn).to_contain_text("/out/1 → /in/1")
+    screenshot(page, "plan-graph")
+    node(page, "plan", world.evaluate_plan).click()
+    expect(page).to_have_url(re.compile(f"/plans/{world.evaluate_plan}$"))
