@@ -1,7 +1,7 @@
 # knitgraph: `make demo` (install, start, run the spam detection example, print its lineage and metrics)
 # and `make test`.
 # Everything a fresh clone needs is installed here: Debian packages, the Python environment, the
-# web console's build (Node.js 20.19+ and npm must be present), and (on first use) Neo4j's jars
+# web console's build (with the machine's Node.js 20.19+, else one installed into the venv), and (on first use) Neo4j's jars
 # from Maven Central.
 
 VENV ?= .venv
@@ -21,14 +21,15 @@ CONSOLE_SOURCES := $(shell find console \( -name node_modules -o -name dist -o -
 	docs/graphql-schema.graphql
 console: console/dist/.built
 
-console/node_modules/.installed: console/package-lock.json
-	@command -v npm >/dev/null && node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
-		|| { echo "[make] the web console needs Node.js 20.19 or newer, and npm (https://nodejs.org)"; exit 1; }
-	cd console && npm ci --no-audit --no-fund --loglevel=error
+# Node.js: the machine's when 20.19 or newer, else one installed into the venv (console/with-node.sh).
+WITH_NODE := $(abspath console/with-node.sh) $(abspath $(PYTHON))
+
+console/node_modules/.installed: console/package-lock.json | $(VENV)/.installed
+	cd console && $(WITH_NODE) npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 console/dist/.built: console/node_modules/.installed $(CONSOLE_SOURCES)
-	cd console && npm run --silent build
+	cd console && $(WITH_NODE) npm run --silent build
 	touch $@
 
 system-deps:

@@ -178,6 +178,9 @@ print(json.dumps({
 EOF
 
 # ---------------------------------------------------------------------------------------------
+if [ "${KEEP:-no}" = yes ]; then
+  say "Step 8 (the clean-up) is skipped: KEEP=yes keeps the Runs, Plans and Data for the web console"
+else
 say "Step 8.1: remove the Runs: validation, then incremental training, then initial training"
 remove_other_downstream_runs "$updated_validate_run_id $validate_run_id $incremental_train_run_id $initial_train_run_id" \
   "$initial_dataset_knit_id" "$validate_dataset_knit_id" "$incremental_dataset_knit_id"
@@ -200,6 +203,7 @@ while read -r run_id; do
   run knit run rm "$run_id"
 done < upload-runs.txt
 run knit data find -t project:spam-detection
+fi
 
 # ---------------------------------------------------------------------------------------------
 say "done"
@@ -216,4 +220,6 @@ print(f"lineage graph: {summary['graphs']['lineage']}")
 print(f"plan graph:    {summary['graphs']['plan']}")
 EOF
 echo "knitgraph is still up: explore with knit, or stop it with \`knitgraph down\`."
-echo "web console: $(knitgraph console 2>/dev/null | sed 's/#token=.*//')  (\`knitgraph console\` prints a link that signs you in)"
+page="/"
+[ "${KEEP:-no}" = yes ] && page="/lineage/$initial_train_model_knit_id"
+echo "web console: $(knitgraph console "$page" 2>/dev/null | sed 's/#token=.*//')  (\`knitgraph console $page\` prints a link that signs you in)"

@@ -80,16 +80,20 @@ def up(settings: Settings) -> None:
 
 
 @main.command()
+@click.argument("page", default="/", metavar="[PAGE]")
 @pass_settings
-def console(settings: Settings) -> None:
-    """Print a link that opens the web console signed in as this machine's admin.
+def console(settings: Settings, page: str) -> None:
+    """Print a link that opens the web console signed in as this machine's admin, at PAGE (a
+    console path such as /lineage/KNIT_ID or /runs/RUN_ID; default: the start page).
 
     The link carries the admin token of the knitprofile `knitgraph up` writes (a new one if that
     token no longer works); the console keeps it for the browser tab only. Treat the link as a
     password: it is for your own browser, not for a chat.
     """
+    if not page.startswith("/") or "#" in page:
+        raise click.BadParameter("give a console path starting with /, e.g. /lineage/KNIT_ID", param_hint="PAGE")
     token = BackgroundServer(settings).write_profile()
-    click.echo(f"{settings.api_root}/#token={token}")
+    click.echo(f"{settings.api_root}{page}#token={token}")
     log("open it in your browser; the console removes the token from the address bar at once")
 
 
