@@ -1,4 +1,4 @@
-// /lineage/<knitId>?depth=2&up=1&down=1&max=300&status=: the lineage explorer. One query draws the
+// /lineage/<knitId>?depth=2&up=1&down=1&max=300&status=&focus=: the lineage explorer. One query draws the
 // lineage around a Data; the + of a Data node loads the Runs around it (one more query), merged in.
 
 import { useCallback, useEffect, useMemo } from "react";
@@ -78,7 +78,8 @@ export function LineageView() {
       {!model ? (
         <Loading what="the lineage" />
       ) : (
-        <GraphCanvas model={model} expand={expand} expanding={expanding} onOpen={open}>
+        <GraphCanvas model={model} expand={expand} expanding={expanding} onOpen={open}
+          focus={params.get("focus") ?? undefined} exportName={`lineage-${knitId}`}>
           <TruncatedMarker truncated={model.truncated} maxNodes={settings.maxNodes} />
           <Legend kinds={["data", "run"]} />
         </GraphCanvas>

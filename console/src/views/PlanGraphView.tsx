@@ -51,7 +51,8 @@ export function PlanGraphView() {
       {!model ? (
         <Loading what="the plan graph" />
       ) : (
-        <GraphCanvas model={model} expand={expand} expanding={expanding} onOpen={open}>
+        <GraphCanvas model={model} expand={expand} expanding={expanding} onOpen={open}
+          focus={params.get("focus") ?? undefined} exportName={`plan-graph-${planId}`}>
           <TruncatedMarker truncated={model.truncated} maxNodes={settings.maxNodes} />
           <Legend kinds={["plan"]} />
         </GraphCanvas>
