@@ -150,7 +150,7 @@ function Canvas({ model, expand, expanding, onOpen, focus, exportName, children 
     let current = true;
     const target = focusRef.current ? findNode(modelRef.current, focusRef.current) : undefined;
     const frame = requestAnimationFrame(() => {
-      (target ? zoomRef.current(target) : fitView({ padding: 0.12, maxZoom: 1.1, duration: 200 }))
+      (target ? zoomRef.current(target) : fitView({ padding: 0.12, maxZoom: 1.1, duration: fitted ? 200 : 0 }))
         .then(() => current && setFitted(positions))
         .catch(() => current && setFitted(positions));
     });

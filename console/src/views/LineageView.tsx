@@ -13,6 +13,7 @@ import type { RunStatus } from "../gql/graphql";
 import { GraphCanvas } from "../graph/GraphCanvas";
 import { GraphControls, Legend, TruncatedMarker, depthOf, readSettings, writeSettings } from "../graph/GraphControls";
 import { lineageModel, withLineage, type GraphModel, type GraphNode } from "../graph/model";
+import { warmLayout } from "../graph/layout";
 import { useExpandable } from "../graph/useExpandable";
 import { UNFINISHED } from "../status";
 
@@ -32,6 +33,7 @@ export function LineageView() {
   const wantedKey = JSON.stringify(wanted);
   // The same object while the URL asks the same: the refresh timer below keeps running.
   const lineageVariables = useMemo(() => JSON.parse(wantedKey) as typeof wanted, [wantedKey]);
+  useEffect(warmLayout, []);
   const query = useQuery(Lineage, lineageVariables);
   const initial = useMemo(() => (query.data ? lineageModel(query.data.lineage) : undefined), [query.data]);
 
