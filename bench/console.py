@@ -56,6 +56,16 @@ query LineageDot($knitId: ID!, $maxNodes: Int!) {
 }
 """
 SVG_NODE = re.compile(r'<g id="node\d+" class="node">')
+# What the page knows of its own progress, in ms since navigation began: the document loaded, the
+# lineage's answer arrived (a performance mark of the console), ELK's layout came back, view fitted.
+PHASES = ("loaded", "answer", "laid-out", "drawn")
+PHASES_SCRIPT = """() => {
+  const at = {loaded: performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd};
+  for (const mark of performance.getEntriesByType("mark")) {
+    if (mark.name.startsWith("knitgraph:")) at[mark.name.slice(10)] = mark.startTime;
+  }
+  return at;
+}"""
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,7 @@ class Measured:
     console: list[float]
     rendered: int  # node elements in the DOM when drawn
     peer: list[float]
+    phases: list[dict[str, float]]  # milliseconds from navigation to each of PHASES
 
 
 def _progress(message: str) -> None:
@@ -118,8 +129,9 @@ def seed(knitgraph: Knitgraph, client: httpx.Client) -> list[Tree]:
     return [Tree(root, 1 + 2 * fan * (1 + fan2)) for root, (fan, fan2) in zip(roots, TREES, strict=True)]
 
 
-def draw_in_console(browser: Browser, knitgraph: Knitgraph, token: str, tree: Tree) -> tuple[float, int]:
-    """Seconds from navigation to the drawn lineage in a fresh context, and the node elements then in the DOM."""
+def draw_in_console(browser: Browser, knitgraph: Knitgraph, token: str, tree: Tree) -> tuple[float, int, dict[str, float]]:
+    """Seconds from navigation to the drawn lineage in a fresh context, the node elements then in the DOM,
+    and the page's own phases."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
         page = context.new_page()
@@ -131,7 +143,10 @@ def draw_in_console(browser: Browser, knitgraph: Knitgraph, token: str, tree: Tr
         seconds = time.perf_counter() - start
         if page.locator('[data-testid="truncated"]').count():
             raise BenchError(f"the console says the {tree.nodes}-node lineage was truncated")
-        return seconds, page.locator(".react-flow__node").count()
+        phases = {str(k): float(v) for k, v in dict(page.evaluate(PHASES_SCRIPT)).items()}
+        if set(phases) != set(PHASES):
+            raise BenchError(f"the console marked {sorted(phases)}, not {list(PHASES)}")
+        return seconds, page.locator(".react-flow__node").count(), phases
     finally:
         context.close()
 
@@ -158,10 +173,12 @@ def report(measured: list[Measured], samples: int) -> None:
     rows = []
     for m in measured:
         ours, peer = median(m.console), median(m.peer)
+        at = [median([p[phase] for p in m.phases]) / 1000 for phase in PHASES]
+        steps = " / ".join(duration(b - a) for a, b in zip([0.0, *at], at, strict=False))
         rows.append([f"{m.tree.nodes:,}", duration(ours), f"{duration(min(m.console))} / {duration(max(m.console))}",
-                     f"{m.rendered:,}", duration(peer), f"{ours / peer:.1f}x"])
-    print_table(["nodes", "console (median)", "min / max", "in DOM", "GraphQL dot + dot -Tsvg (median)",
-                 "console/graphviz"], rows)
+                     steps, f"{m.rendered:,}", duration(peer), f"{ours / peer:.1f}x"])
+    print_table(["nodes", "console (median)", "min / max", "load / query / layout / draw", "in DOM",
+                 "GraphQL dot + dot -Tsvg (median)", "console/graphviz"], rows)
     print()
     goal = [m for m in measured if m.tree.nodes >= GOAL_NODES]
     if goal:
@@ -172,7 +189,8 @@ def report(measured: list[Measured], samples: int) -> None:
     print(f"console = page.goto(/lineage/<root>?depth=all&up=0&max=N#token=...) until data-layout=\"done\" with "
           f"data-nodes=N (GraphQL + ELK in its worker + React Flow + fitView), headless {CHROMIUM}, fresh context "
           f"per sample, median of {samples} after 1 warm-up; in DOM = .react-flow__node elements then "
-          f"(only visible nodes are rendered)")
+          f"(only visible nodes are rendered); load / query / layout / draw = the page's own marks, medians, "
+          f"from navigation to DOMContentLoaded, to the lineage's answer, to ELK's positions, to the fitted view")
     print("graphviz = the same lineage's `lineage { dot }` (what `knit data lineage` writes) over GraphQL, "
           "then `dot -Tsvg`, end to end, median of as many samples")
 
@@ -203,7 +221,7 @@ def run() -> None:
                     _progress(f"{tree.nodes} nodes")
                     drawn = [draw_in_console(browser, knitgraph, token, tree) for _ in range(samples)]
                     peer = [draw_with_graphviz(client, tree) for _ in range(samples)]
-                    measured.append(Measured(tree, [s for s, _ in drawn], drawn[-1][1], peer))
+                    measured.append(Measured(tree, [s for s, _, _ in drawn], drawn[-1][1], peer, [p for _, _, p in drawn]))
             finally:
                 browser.close()
     print(f"== load average (1/5/15 min) at end: {' / '.join(f'{v:.1f}' for v in os.getloadavg())}")

@@ -106,7 +106,11 @@ function Canvas({ model, expand, expanding, onOpen, focus, exportName, children 
     let current = true;
     const { nodes, edges } = shapeRef.current;
     layout(nodes, edges)
-      .then((laid) => current && setPositions(laid))
+      .then((laid) => {
+        if (!current) return;
+        performance.mark("knitgraph:laid-out");
+        setPositions(laid);
+      })
       .catch((error: unknown) => current && setFailure(error instanceof Error ? error.message : String(error)));
     return () => {
       current = false;
@@ -151,7 +155,11 @@ function Canvas({ model, expand, expanding, onOpen, focus, exportName, children 
     const target = focusRef.current ? findNode(modelRef.current, focusRef.current) : undefined;
     const frame = requestAnimationFrame(() => {
       (target ? zoomRef.current(target) : fitView({ padding: 0.12, maxZoom: 1.1, duration: fitted ? 200 : 0 }))
-        .then(() => current && setFitted(positions))
+        .then(() => {
+          if (!current) return;
+          performance.mark("knitgraph:drawn");
+          setFitted(positions);
+        })
         .catch(() => current && setFitted(positions));
     });
     return () => {
