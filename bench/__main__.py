@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from . import lineage, projection, runs, transfer
+from . import console, lineage, projection, runs, transfer
 from .harness import BenchError
 
 BENCHMARKS: dict[str, Callable[[], None]] = {
@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, Callable[[], None]] = {
     "projection": projection.run,
     "runs": runs.run,
     "lineage": lineage.run,
+    "console": console.run,
 }
 
 

@@ -28,6 +28,20 @@ export function formatDuration(from: string | null | undefined, to: string | nul
   return minutes < 60 ? `${minutes} min ${String(seconds).padStart(2, "0")} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
+const UNITS = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+
+/** "512 bytes", "3.4 MiB": a content size; "—" when unknown. */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return "—";
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} bytes` : `${value.toFixed(value < 10 ? 1 : 0)} ${UNITS[unit]}`;
+}
+
 export const SYSTEM_PREFIX = "knit#";
 
 export function isSystemTag(tag: string): boolean {

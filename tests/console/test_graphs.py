@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -99,3 +102,70 @@ def test_the_plan_graph_links_plans_through_their_tags(page: Page, console: Cons
     screenshot(page, "plan-graph")
     node(page, "plan", world.evaluate_plan).click()
     expect(page).to_have_url(re.compile(f"/plans/{world.evaluate_plan}$"))
+
+
+def wrapper(page: Page, kind: str, identifier: str) -> Locator:
+    """The React Flow element around a node (it carries the path and focus classes)."""
+    attribute = {"data": "data-knit-id", "run": "data-run-id", "plan": "data-plan-id"}[kind]
+    return page.locator(f'.react-flow__node:has([{attribute}="{identifier}"])')
+
+
+def drawn_completely(page: Page) -> Locator:
+    drawn = page.get_by_test_id("graph")
+    expect(drawn).to_have_attribute("data-layout", "done")
+    return drawn
+
+
+def test_shift_clicking_two_nodes_highlights_the_path_between_them(page: Page, console: Console, world: World) -> None:
+    sign_in(page, console, f"/lineage/{world.model}?depth=all")
+    drawn_completely(page)
+    wrapper(page, "data", world.dataset).click(modifiers=["Shift"])
+    expect(page.get_by_text("Shift-click another node for the path.")).to_be_visible()
+    wrapper(page, "data", world.report).click(modifiers=["Shift"])
+    expect(page).to_have_url(re.compile(f"/lineage/{world.model}"))  # shift-click does not open the page
+    expect(page.get_by_test_id("path-status")).to_contain_text("Path: 5 nodes")
+    for kind, identifier in (("run", world.train_run), ("data", world.model), ("run", world.evaluate_run)):
+        expect(wrapper(page, kind, identifier)).to_have_class(re.compile(r"\bon-path\b"))
+    expect(wrapper(page, "data", world.train_log)).to_have_class(re.compile(r"\boff-path\b"))
+    expect(page.locator(".react-flow__edge.on-path")).to_have_count(4)
+    screenshot(page, "lineage-path")
+    page.get_by_role("button", name="clear").click()
+    expect(page.locator(".react-flow__node.off-path")).to_have_count(0)
+
+
+def test_focus_in_the_url_and_the_search_box_zoom_to_a_node(page: Page, console: Console, world: World) -> None:
+    sign_in(page, console, f"/lineage/{world.model}?depth=all&focus={world.report}")
+    drawn_completely(page)
+    expect(wrapper(page, "data", world.report)).to_have_class(re.compile(r"\bfocused\b"))
+    expect(page.locator(".react-flow__viewport")).to_have_attribute("style", re.compile(r"scale\(1\)"))
+    page.get_by_label("find node").fill(world.train_log[:8])
+    page.get_by_label("find node").press("Enter")
+    expect(wrapper(page, "data", world.train_log)).to_have_class(re.compile(r"\bfocused\b"))
+    expect(wrapper(page, "data", world.report)).not_to_have_class(re.compile(r"\bfocused\b"))
+    page.get_by_label("find node").fill("no-such-node")
+    page.get_by_label("find node").press("Enter")
+    expect(page.get_by_text("Nothing matches “no-such-node” here.")).to_be_visible()
+
+
+def test_the_view_exports_as_dot_that_graphviz_draws_and_as_svg(page: Page, console: Console, world: World,
+                                                                tmp_path: Path) -> None:
+    sign_in(page, console, f"/lineage/{world.model}?depth=all")
+    drawn = drawn_completely(page)
+    nodes = int(drawn.get_attribute("data-nodes") or 0)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export dot").click()
+    assert download.value.suggested_filename == f"lineage-{world.model}.dot"
+    dot = Path(download.value.path()).read_text()
+    assert dot.startswith("digraph G {")
+    for name in (f'"d{world.dataset}"', f'"r{world.train_run}"', f'"d{world.report}"', '"root#0"[shape=Mdiamond]'):
+        assert name in dot, name
+    rendered = subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True, text=True, check=False)
+    assert rendered.returncode == 0, rendered.stderr
+    assert rendered.stdout.count('class="node"') == nodes
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export SVG").click()
+    assert download.value.suggested_filename == f"lineage-{world.model}.svg"
+    svg = ElementTree.parse(download.value.path()).getroot()
+    groups = svg.findall("{http://www.w3.org/2000/svg}g")
+    assert len([g for g in groups if g.get("class") == "node"]) == nodes
+    assert any(world.report[:8] in "".join(g.itertext()) for g in groups)

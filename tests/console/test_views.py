@@ -209,3 +209,47 @@ def test_signing_out_forgets_the_token(page: Page, console: Console, world: Worl
     assert page.evaluate("sessionStorage.getItem('knitgraph.token')") is None
     page.goto("/data")
     expect(page).to_have_url(re.compile(r"/signin"))
+
+
+def test_a_data_page_shows_its_size(page: Page, console: Console, world: World) -> None:
+    sign_in(page, console, f"/data/{world.dataset}")
+    expect(page.get_by_test_id("data-size")).to_have_text("8 bytes")  # rows.csv: "1,2\n3,4\n"
+
+
+def test_the_data_search_completes_tags_from_the_server_most_used_first(page: Page, console: Console,
+                                                                         world: World) -> None:
+    sign_in(page, console, "/data?tag=type:report")  # the Data listed carry neither tag below
+    expect(page.locator(f'tr[data-knit-id="{world.report}"]')).to_be_visible()
+    options = page.locator("datalist option")
+    expect(page.locator("datalist option[value='kind:console']")).to_have_count(1)
+    labels = [str(label) for label in options.evaluate_all("options => options.map(o => o.label)")]
+    assert "kind:console (1 Data)" in labels and "project:demo (1 Data)" in labels, labels
+    tags = page.get_by_label("tags")
+    tags.fill("proj")  # the server is asked for the tags that begin so
+    expect(page.locator("datalist option[value='project:demo']")).to_have_attribute("label", "project:demo (1 Data)")
+    expect(page.locator("datalist option[value='kind:console']")).to_have_count(0)
+    tags.fill("kind:console")
+    tags.press("Enter")
+    expect(page).to_have_url(re.compile(r"tag=kind%3Aconsole"))
+
+
+def test_the_run_list_filters_by_the_data_a_run_read_or_wrote(page: Page, console: Console, world: World) -> None:
+    sign_in(page, console, "/runs")
+    page.get_by_label("reads knit#id").fill(world.model)
+    page.get_by_label("reads knit#id").press("Enter")
+    expect(page).to_have_url(re.compile(f"in={world.model}"))
+    table = page.get_by_test_id("run-table")
+    expect(table.locator(f'tr[data-run-id="{world.evaluate_run}"]')).to_be_visible()
+    expect(table.locator(f'tr[data-run-id="{world.train_run}"]')).to_have_count(0)
+    page.goto(f"/runs?out={world.model}")
+    expect(table.locator(f'tr[data-run-id="{world.train_run}"]')).to_be_visible()
+    expect(table.locator(f'tr[data-run-id="{world.evaluate_run}"]')).to_have_count(0)
+
+
+def test_a_run_page_shows_when_it_was_taken_started_and_finished(page: Page, console: Console, world: World) -> None:
+    sign_in(page, console, f"/runs/{world.train_run}")
+    timings = page.locator("section", has=page.get_by_role("heading", name="Timings"))
+    for label in ("Taken", "Started", "Finished"):
+        fact = timings.locator(".fact", has=page.locator("dt", has_text=label))
+        expect(fact.locator("dd")).not_to_have_text("—")
+    expect(page.get_by_test_id("run-took")).to_have_text(re.compile(r"^\d+\.\d s$"))

@@ -29,6 +29,7 @@ graphql(`
     knitId
     tags
     contentDigest
+    contentSize
     upstream {
       mountpoint { path tags }
       log { tags }
@@ -67,6 +68,12 @@ export const DataList = graphql(`
   }
 `);
 
+export const TagSuggestions = graphql(`
+  query ConsoleTagSuggestions($prefix: String!, $limit: Int!) {
+    tagSuggestions(prefix: $prefix, limit: $limit) { tag dataCount }
+  }
+`);
+
 export const DataPage = graphql(`
   query ConsoleDataPage($knitId: ID!) {
     data(knitId: $knitId) { ...ConsoleData }
@@ -85,6 +92,8 @@ graphql(`
     status
     updatedAt
     readyAt
+    startedAt
+    finishedAt
     exit { code message }
     plan { ...ConsolePlanSummary }
     inputs { path tags knitId }

@@ -1,5 +1,5 @@
 // Tag chips being typed: Enter (or a comma) adds the tag, × removes one, completion offers the
-// tags the user has seen.
+// tags the user has seen (or the server suggests, with a note such as how many Data carry it).
 
 import { useId, useState, type KeyboardEvent } from "react";
 import { Tag } from "./bits";
@@ -7,13 +7,19 @@ import { Tag } from "./bits";
 interface Props {
   tags: string[];
   onChange: (tags: string[]) => void;
-  suggestions?: readonly string[];
+  suggestions?: readonly (string | { tag: string; note: string })[];
   placeholder?: string;
   label: string;
+  /** Told what is being typed (e.g. to ask the server for tags that begin so). */
+  onTyping?: (text: string) => void;
 }
 
-export function TagInput({ tags, onChange, suggestions = [], placeholder = "key:value", label }: Props) {
-  const [text, setText] = useState("");
+export function TagInput({ tags, onChange, suggestions = [], placeholder = "key:value", label, onTyping }: Props) {
+  const [text, setTextState] = useState("");
+  const setText = (next: string) => {
+    setTextState(next);
+    onTyping?.(next);
+  };
   const listId = useId();
 
   function add() {
@@ -46,9 +52,10 @@ export function TagInput({ tags, onChange, suggestions = [], placeholder = "key:
         onBlur={() => text.trim() && add()}
       />
       <datalist id={listId}>
-        {suggestions.filter((s) => !tags.includes(s)).slice(0, 200).map((s) => (
-          <option key={s} value={s} />
-        ))}
+        {suggestions.map((s) => (typeof s === "string" ? { tag: s, note: "" } : s))
+          .filter((s) => !tags.includes(s.tag)).slice(0, 200).map((s) => (
+            <option key={s.tag} value={s.tag} label={s.note || undefined} />
+          ))}
       </datalist>
     </div>
   );

@@ -1,11 +1,15 @@
 // The one graph component of the lineage explorer and the plan graph: React Flow, laid out by ELK
-// in a worker, with a minimap, zoom controls, and a click on a node opening its page.
+// in a worker, with a minimap, zoom controls, and a click on a node opening its page. Shift-click
+// two nodes to see the shortest path between them; find a node (or ?focus=<id>) to zoom to it;
+// export the drawing as SVG or dot.
 
 import {
-  Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type NodeMouseHandler,
+  Background, Controls, MiniMap, Panel, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type NodeMouseHandler,
 } from "@xyflow/react";
-import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { graphDot, graphSvg, saveText } from "./exportGraph";
 import { layout, type Positions } from "./layout";
+import { shortestPath } from "./path";
 import type { GraphEdge, GraphModel, GraphNode } from "./model";
 import { GraphActionsContext, nodeTypes, sizeOf, type FlowNode, type GraphActions } from "./nodes";
 
@@ -34,7 +38,33 @@ interface Props {
   expand?: (nodeId: string) => void;
   expanding: ReadonlySet<string>;
   onOpen: (node: GraphNode) => void;
+  /** A knitId, runId or planId to zoom to once drawn (the URL's ?focus=). */
+  focus?: string;
+  /** The name of exported files, without extension. */
+  exportName: string;
   children?: ReactNode;
+}
+
+/** The id a user knows a node by: its knitId, runId or planId. */
+function userId(node: GraphNode): string {
+  switch (node.kind) {
+    case "data": return node.data.knitId;
+    case "run": return node.run.runId;
+    case "plan": return node.plan.planId;
+    case "root": return node.id;
+  }
+}
+
+/** The node a search means: the id itself, an id's beginning, then a tag or plan name holding the text. */
+function findNode(model: GraphModel, text: string): GraphNode | undefined {
+  const wanted = text.trim().replace(/^(knit#id:|runId:|planId:)/, "").toLowerCase();
+  if (!wanted) return undefined;
+  const nodes = [...model.nodes.values()].filter((n) => n.kind !== "root");
+  return nodes.find((n) => userId(n).toLowerCase() === wanted)
+    ?? nodes.find((n) => userId(n).toLowerCase().startsWith(wanted))
+    ?? nodes.find((n) => (n.kind === "data" && n.data.tags.some((t) => t.toLowerCase().includes(wanted)))
+      || (n.kind === "run" && JSON.stringify(n.run.plan).toLowerCase().includes(wanted))
+      || (n.kind === "plan" && JSON.stringify(n.plan).toLowerCase().includes(wanted)));
 }
 
 export function GraphCanvas(props: Props) {
@@ -45,10 +75,18 @@ export function GraphCanvas(props: Props) {
   );
 }
 
-function Canvas({ model, expand, expanding, onOpen, children }: Props) {
+function Canvas({ model, expand, expanding, onOpen, focus, exportName, children }: Props) {
   const [positions, setPositions] = useState<Positions>();
   const [failure, setFailure] = useState<string>();
-  const { fitView } = useReactFlow();
+  // The positions the view has been fitted to: data-layout="done" tells tests and the benchmark
+  // that the drawing is complete (laid out, placed, and in view).
+  const [fitted, setFitted] = useState<Positions>();
+  const { fitView, setCenter } = useReactFlow();
+  const [ends, setEnds] = useState<string[]>([]);
+  const [focused, setFocused] = useState<string>();
+  const [search, setSearch] = useState("");
+  const [missing, setMissing] = useState<string>();
+  const path = useMemo(() => (ends.length === 2 ? shortestPath(model, ends[0], ends[1]) : undefined), [model, ends]);
 
   // Laid out again only when nodes or edges come or go (or change size), not when a status changes.
   const shape = useMemo(() => {
@@ -58,12 +96,21 @@ function Canvas({ model, expand, expanding, onOpen, children }: Props) {
   }, [model]);
   const shapeRef = useRef(shape);
   shapeRef.current = shape;
+  // Read when a layout arrives, without laying out again when they change.
+  const focusRef = useRef(focus);
+  focusRef.current = focus;
+  const modelRef = useRef(model);
+  modelRef.current = model;
 
   useEffect(() => {
     let current = true;
     const { nodes, edges } = shapeRef.current;
     layout(nodes, edges)
-      .then((laid) => current && setPositions(laid))
+      .then((laid) => {
+        if (!current) return;
+        performance.mark("knitgraph:laid-out");
+        setPositions(laid);
+      })
       .catch((error: unknown) => current && setFailure(error instanceof Error ? error.message : String(error)));
     return () => {
       current = false;
@@ -74,31 +121,77 @@ function Canvas({ model, expand, expanding, onOpen, children }: Props) {
     if (!positions) return [];
     return [...model.nodes.values()].flatMap((node) => {
       const at = positions.get(node.id);
-      return at ? [{ id: node.id, type: node.kind, position: at, data: { node }, ...sizeOf(node) }] : [];
+      if (!at) return [];
+      const classes = [
+        ends.includes(node.id) ? "path-end" : "",
+        path ? (path.nodes.has(node.id) ? "on-path" : "off-path") : "",
+        focused === node.id ? "focused" : "",
+      ].filter(Boolean).join(" ");
+      return [{ id: node.id, type: node.kind, position: at, data: { node }, className: classes || undefined, ...sizeOf(node) }];
     });
-  }, [model, positions]);
+  }, [model, positions, ends, path, focused]);
 
   const edges = useMemo(() => {
     const shown = new Set(nodes.map((n) => n.id));
     const kept = [...model.edges.values()].filter((e) => shown.has(e.source) && shown.has(e.target));
-    return kept.map((edge) => flowEdge(edge, kept.length <= LABELLED_EDGES));
-  }, [model, nodes]);
+    return kept.map((edge) => {
+      const flow = flowEdge(edge, kept.length <= LABELLED_EDGES);
+      if (path) flow.className += path.edges.has(edge.id) ? " on-path" : " off-path";
+      return flow;
+    });
+  }, [model, nodes, path]);
+
+  const zoomTo = useCallback((node: GraphNode) => {
+    const at = positions?.get(node.id);
+    if (!at) return Promise.resolve(false);
+    const { width, height } = sizeOf(node);
+    setFocused(node.id);
+    return setCenter(at.x + width / 2, at.y + height / 2, { zoom: 1, duration: 300 });
+  }, [positions, setCenter]);
 
   useEffect(() => {
     if (!positions) return undefined;
-    const frame = requestAnimationFrame(() => void fitView({ padding: 0.12, maxZoom: 1.1, duration: 200 }));
-    return () => cancelAnimationFrame(frame);
+    let current = true;
+    const target = focusRef.current ? findNode(modelRef.current, focusRef.current) : undefined;
+    const frame = requestAnimationFrame(() => {
+      (target ? zoomRef.current(target) : fitView({ padding: 0.12, maxZoom: 1.1, duration: fitted ? 200 : 0 }))
+        .then(() => {
+          if (!current) return;
+          performance.mark("knitgraph:drawn");
+          setFitted(positions);
+        })
+        .catch(() => current && setFitted(positions));
+    });
+    return () => {
+      current = false;
+      cancelAnimationFrame(frame);
+    };
   }, [positions, fitView]);
 
   const actions = useMemo<GraphActions>(
     () => ({ expand, expanding, expanded: model.expanded, start: model.start }),
     [expand, expanding, model.expanded, model.start],
   );
-  const open: NodeMouseHandler<FlowNode> = (_, node) => onOpen(node.data.node);
+  const zoomRef = useRef(zoomTo);
+  zoomRef.current = zoomTo;
+  const open: NodeMouseHandler<FlowNode> = (event, node) => {
+    if (!event.shiftKey) {
+      onOpen(node.data.node);
+      return;
+    }
+    // Shift-click picks the ends of a path: a third pick starts a new one.
+    setEnds((picked) => (picked.length >= 2 ? [node.id] : picked.includes(node.id) ? picked : [...picked, node.id]));
+  };
+  const find = () => {
+    const found = findNode(model, search);
+    setMissing(found ? undefined : search);
+    if (found) void zoomTo(found);
+  };
 
   return (
     <GraphActionsContext.Provider value={actions}>
-      <div className="graph" data-testid="graph" data-nodes={nodes.length} data-laid-out={positions ? "yes" : "no"}>
+      <div className="graph" data-testid="graph" data-nodes={nodes.length} data-laid-out={positions ? "yes" : "no"}
+        data-layout={positions && fitted === positions ? "done" : "pending"}>
         {failure && <div className="notice notice-bad graph-failure" role="alert">{failure}</div>}
         {!positions && !failure && <div className="loading graph-loading" role="status">Laying out {model.nodes.size} nodes…</div>}
         <ReactFlow
@@ -116,6 +209,28 @@ function Canvas({ model, expand, expanding, onOpen, children }: Props) {
           <Background gap={24} size={1} />
           <Controls showInteractive={false} />
           <MiniMap pannable zoomable nodeColor={(n) => MINIMAP_COLORS[(n as FlowNode).data.node.kind]} />
+          <Panel position="top-left" className="graph-tools">
+            <form role="search" onSubmit={(event) => { event.preventDefault(); find(); }}>
+              <input aria-label="find node" placeholder="find id, tag or plan" value={search}
+                onChange={(event) => setSearch(event.target.value)} />
+            </form>
+            <button type="button" className="button small" disabled={!positions}
+              onClick={() => positions && saveText(`${exportName}.svg`, "image/svg+xml", graphSvg(model, positions))}>
+              Export SVG
+            </button>
+            <button type="button" className="button small"
+              onClick={() => saveText(`${exportName}.dot`, "text/vnd.graphviz", graphDot(model))}>
+              Export dot
+            </button>
+            {missing && <span className="graph-note" role="status">Nothing matches “{missing}” here.</span>}
+            {ends.length === 1 && <span className="graph-note" role="status">Shift-click another node for the path.</span>}
+            {ends.length === 2 && (
+              <span className="graph-note" role="status" data-testid="path-status">
+                {path ? `Path: ${path.nodes.size} nodes` : "No path between them in what is loaded."}{" "}
+                <button type="button" className="link-button" onClick={() => setEnds([])}>clear</button>
+              </span>
+            )}
+          </Panel>
           {children}
         </ReactFlow>
       </div>

@@ -103,7 +103,7 @@ export function Legend({ kinds }: { kinds: ("data" | "run" | "plan")[] }) {
         {kinds.includes("data") && <span><span className="swatch swatch-data" /> Data</span>}
         {kinds.includes("run") && <span><span className="swatch swatch-run" /> Run</span>}
         {kinds.includes("plan") && <span><span className="swatch swatch-plan" /> Plan</span>}
-        <span>+ loads the neighbours · click opens the page</span>
+        <span>+ loads the neighbours · click opens the page · shift-click two nodes for the path</span>
       </div>
     </Panel>
   );

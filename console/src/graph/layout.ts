@@ -28,6 +28,11 @@ function layoutWorker(): Worker {
   return worker;
 }
 
+/** Starts the worker (loading ELK) while the graph's query is still on its way. */
+export function warmLayout(): void {
+  layoutWorker();
+}
+
 export function layout(nodes: LayoutRequest["nodes"], edges: LayoutRequest["edges"]): Promise<Positions> {
   const id = nextId++;
   return new Promise((resolve, reject) => {

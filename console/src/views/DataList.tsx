@@ -1,8 +1,8 @@
 // /data?tag=k:v&tag=...&transient=&since=&duration=: Data searched by tags, time and transient state.
 
-import { useMemo } from "react";
+import { useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { DataList as DataListQuery } from "../api/operations";
+import { DataList as DataListQuery, TagSuggestions } from "../api/operations";
 import { useQuery } from "../api/useQuery";
 import { Empty, Id, Loading, StatusBadge, Tags, Time } from "../components/bits";
 import { ErrorView } from "../components/ErrorView";
@@ -12,6 +12,7 @@ import { planTitle, tagValue, userTags } from "../format";
 import type { Transient } from "../gql/graphql";
 
 const SHOWN = 500;
+const SUGGESTIONS = 100; // the most the API gives
 const TRANSIENTS: [Transient, string][] = [["BOTH", "any state"], ["NO", "settled"], ["YES", "transient"]];
 
 export function DataList() {
@@ -35,7 +36,18 @@ export function DataList() {
 
   // Newest first (the API answers oldest first).
   const rows = useMemo(() => [...(query.data?.findData ?? [])].reverse(), [query.data]);
-  const seenTags = useMemo(() => [...new Set(rows.flatMap((row) => userTags(row.tags)))].sort(), [rows]);
+  // Completion: the server's most used tags first (with how many Data carry each), then the tags of
+  // the Data listed.
+  const [typed, setTyped] = useState("");
+  const prefix = typed.trim();
+  const suggestionVariables = useMemo(() => ({ prefix, limit: SUGGESTIONS }), [prefix]);
+  const suggested = useQuery(TagSuggestions, suggestionVariables);
+  const completion = useMemo(() => {
+    const known = (suggested.data?.tagSuggestions ?? []).map((s) => ({ tag: s.tag, note: `${s.tag} (${s.dataCount} Data)` }));
+    const seen = new Set(known.map((s) => s.tag));
+    const listed = [...new Set(rows.flatMap((row) => userTags(row.tags)))].sort().filter((t) => !seen.has(t));
+    return [...known, ...listed];
+  }, [suggested.data, rows]);
 
   return (
     <div className="view">
@@ -44,7 +56,7 @@ export function DataList() {
         <p className="muted">Search by tags (every tag must match), by when the Data was finished, and by state.</p>
       </header>
       <div className="filters" role="search">
-        <TagInput label="tags" tags={tags} suggestions={seenTags} placeholder="tag key:value, then Enter"
+        <TagInput label="tags" tags={tags} suggestions={completion} onTyping={setTyped} placeholder="tag key:value, then Enter"
           onChange={(next) => update({ tag: next })} />
         <select aria-label="transient" value={transient} onChange={(event) => update({ transient: event.target.value })}>
           {TRANSIENTS.map(([value, text]) => (

@@ -9,7 +9,7 @@ import { DataPage as DataPageQuery, TagData } from "../api/operations";
 import { useAction, useQuery } from "../api/useQuery";
 import { Empty, Facts, Id, Loading, Section, StatusBadge, Tag, Tags, Time } from "../components/bits";
 import { ActionError, ErrorView } from "../components/ErrorView";
-import { isSystemTag, planTitle, tagValue } from "../format";
+import { formatBytes, isSystemTag, planTitle, tagValue } from "../format";
 
 export function DataPage() {
   const { knitId = "" } = useParams();
@@ -79,6 +79,7 @@ export function DataPage() {
             ["Plan", <Link to={`/plans/${made.run.plan.planId}`}>{planTitle(made.run.plan)}</Link>],
             ["As", made.mountpoint ? <code>{made.mountpoint.path}</code> : made.log ? "its log" : "—"],
             ["Finished", <Time at={tagValue(data.tags, "knit#timestamp")} />],
+            ["Size", <span data-testid="data-size">{formatBytes(data.contentSize)}</span>],
             ["Content digest", data.contentDigest ? <code className="digest">{data.contentDigest}</code> : "—"],
           ]} />
         </Section>

@@ -59,11 +59,9 @@ export function RunList() {
             </label>
           ))}
         </div>
-        <input aria-label="plan id" placeholder="plan id" defaultValue={plans[0] ?? ""}
-          onKeyDown={(event) => {
-            if (event.key === "Enter") update("plan", [event.currentTarget.value.trim()]);
-          }}
-          onBlur={(event) => event.currentTarget.value.trim() !== (plans[0] ?? "") && update("plan", [event.currentTarget.value.trim()])} />
+        <IdFilter label="plan id" value={plans[0]} onChange={(id) => update("plan", [id])} />
+        <IdFilter label="reads knit#id" value={inputs[0]} onChange={(id) => update("in", [id])} />
+        <IdFilter label="wrote knit#id" value={outputs[0]} onChange={(id) => update("out", [id])} />
         <TimeRange since={since} duration={duration} onChange={(s, d) => {
           const next = new URLSearchParams(params);
           next.delete("since");
@@ -113,5 +111,16 @@ export function RunList() {
         </>
       )}
     </div>
+  );
+}
+
+/** An id typed into the filters: applied on Enter or when the field is left. */
+function IdFilter({ label, value = "", onChange }: { label: string; value?: string; onChange: (id: string) => void }) {
+  return (
+    <input aria-label={label} placeholder={label} defaultValue={value} key={value}
+      onKeyDown={(event) => {
+        if (event.key === "Enter") onChange(event.currentTarget.value.trim());
+      }}
+      onBlur={(event) => event.currentTarget.value.trim() !== value && onChange(event.currentTarget.value.trim())} />
   );
 }

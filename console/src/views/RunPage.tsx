@@ -46,7 +46,6 @@ export function RunPage() {
 
   // A lineage starts at a Data: the Run's first output (or log, or input).
   const anchor = (run.outputs[0] ?? run.log ?? run.inputs[0])?.knitId;
-  const started = run.history.find((h) => h.action === "retried")?.at ?? run.readyAt;
   return (
     <div className="view">
       <header className="view-header">
@@ -89,9 +88,12 @@ export function RunPage() {
         </Section>
         <Section title="Timings">
           <Facts rows={[
-            ["Started", <Time at={started} />],
+            ["Taken", <Time at={run.readyAt} />],
+            ["Started", <Time at={run.startedAt} />],
+            ["Finished", <Time at={run.finishedAt} />],
             ["Last update", <Time at={run.updatedAt} />],
-            ["Took", UNFINISHED.has(run.status) ? "still going" : formatDuration(started, run.updatedAt)],
+            ["Took", <span data-testid="run-took">{run.finishedAt ? formatDuration(run.startedAt ?? run.readyAt, run.finishedAt)
+              : UNFINISHED.has(run.status) ? "still going" : "—"}</span>],
           ]} />
         </Section>
       </div>
