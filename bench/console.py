@@ -139,7 +139,9 @@ def draw_in_console(browser: Browser, knitgraph: Knitgraph, token: str, tree: Tr
         done = f'[data-testid="graph"][data-layout="done"][data-nodes="{tree.nodes}"]'
         start = time.perf_counter()
         page.goto(url)
-        page.wait_for_selector(done, state="attached", timeout=TIMEOUT_MS)
+        # Checked at every frame: a selector wait polls at up to 500 ms apart, which the figure would include.
+        page.wait_for_function("done => document.querySelector(done) !== null", arg=done, polling="raf",
+                               timeout=TIMEOUT_MS)
         seconds = time.perf_counter() - start
         if page.locator('[data-testid="truncated"]').count():
             raise BenchError(f"the console says the {tree.nodes}-node lineage was truncated")

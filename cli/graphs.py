@@ -62,7 +62,10 @@ def local_timezone() -> str:
 
 def warn_if_truncated(command: str, answer: dict[str, Any], max_nodes: int) -> None:
     if answer["truncated"]:
-        log(command, f"[WARN] the graph was cut at {max_nodes} nodes (nearest first); "
+        omitted = answer.get("omittedRuns", answer.get("omittedPlans"))
+        what = "Runs" if "omittedRuns" in answer else "Plans"
+        left_out = f": {omitted} more {what} within reach are left out" if omitted else ""
+        log(command, f"[WARN] the graph was cut at {max_nodes} nodes (nearest first){left_out}; "
                      "raise --max-nodes or lower --numbers to see all of it")
 
 

@@ -2,9 +2,12 @@
 // knitgraph from console/dist: every file under /assets carries a content hash in its name.
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
+import { compression } from "vite-plugin-compression2";
 
 export default defineConfig({
-  plugins: [react()],
+  // Every asset also as name.gz, which knitgraph sends to browsers that accept gzip: about a
+  // third of the bytes (ELK's worker: 1.4 MB, 0.44 MB gzipped), with no compressing per request.
+  plugins: [react(), compression({ algorithms: ["gzip"], include: /\.(js|css|html|svg|json|ttf)$/, threshold: 1024, logLevel: "silent" })],
   base: "/",
   build: {
     outDir: "dist",

@@ -50,13 +50,16 @@ CALL (start) {{
     WITH r, min(abs(step)) * sign(min(step)) AS step
     WHERE r.status <> 'invalidated' AND ($statuses IS NULL OR r.status IN $statuses)
     ORDER BY abs(step), r.updatedAt, r.runId
-    LIMIT $runLimit
+    // All of them are counted (the sort had to see them all anyway); the nearest are kept.
+    WITH collect([r, step]) AS within
+    UNWIND within[..$runLimit] AS kept
+    WITH size(within) AS runsWithin, kept[0] AS r, kept[1] AS step
     MATCH (r)-[:OF_PLAN]->(p:Plan)
     RETURN collect([r.runId, r.status, r.updatedAt, r.exitCode, r.exitMessage, p.planId, step,
                     [(d:Data)-[use:INPUT_TO]->(r) | [use.path, d.knitId]],
                     [(r)-[made:PRODUCED]->(d:Data) | [made.path, d.knitId, made.log]]]) AS runs,
         collect(DISTINCT p {{.planId, .image, .entrypoint, .args, .name, .annotations}}) AS plans,
-        collect(r) AS reached
+        collect(r) AS reached, coalesce(max(runsWithin), 0) AS runsWithin
 }}
 CALL (start, reached) {{
     CALL (reached) {{
@@ -71,7 +74,7 @@ CALL (start, reached) {{
     RETURN collect({{knitId: d.knitId, tags: [(d)-[:TAGGED]->(t:Tag) | [t.key, t.value]],
                     status: producer.status, finishedAt: producer.finishedAt}}) AS data
 }}
-RETURN runs, plans, data
+RETURN runs, plans, data, runsWithin
 """
 
 _PLANS_WITHIN = """
@@ -90,8 +93,10 @@ CALL (start) {{
     }}
     WITH q, step
     ORDER BY abs(step), q.planId
-    LIMIT $planLimit
-    RETURN collect({{
+    WITH collect([q, step]) AS within
+    UNWIND within[..$planLimit] AS kept
+    WITH size(within) AS plansWithin, kept[0] AS q, kept[1] AS step
+    RETURN coalesce(max(plansWithin), 0) AS plansWithin, collect({{
         plan: q {{.planId, .image, .entrypoint, .args, .name, .annotations, .active}},
         step: step,
         inputs: [(q)-[:HAS_INPUT]->(i:Input) |
@@ -101,7 +106,7 @@ CALL (start) {{
             feeds: [(o)-[:FEEDS]->(i:Input)<-[:HAS_INPUT]-(down:Plan) | [down.planId, i.path]]}}]
     }}) AS plans
 }}
-RETURN plans
+RETURN plans, plansWithin
 """
 
 
@@ -144,7 +149,6 @@ def _lineage(start: str, row: dict[str, Any], max_nodes: int) -> Lineage:
     plans = {plan["planId"]: plan for plan in row["plans"]}
     kept: list[LineageRun] = []
     data_ids = {start: None}  # ordered as a reader meets them: the start, then Run by Run
-    truncated = len(row["runs"]) >= max_nodes  # max_nodes Runs and the start do not fit
     for run_id, status, updated_at, exit_code, exit_message, plan_id, step, inputs, outputs in row["runs"]:
         ins = sorted((path, knit_id) for path, knit_id in inputs)
         outs = sorted((path, knit_id) for path, knit_id, is_log in outputs if not is_log)
@@ -152,7 +156,6 @@ def _lineage(start: str, row: dict[str, Any], max_nodes: int) -> Lineage:
         touched = [*(k for _, k in ins), *(k for _, k in outs), *([log] if log else [])]
         new = [k for k in dict.fromkeys(touched) if k not in data_ids]
         if len(kept) + 1 + len(data_ids) + len(new) > max_nodes:  # Runs and Data share the budget
-            truncated = True
             break
         data_ids.update(dict.fromkeys(new))
         summary = run_summary({"runId": run_id, "status": status, "updatedAt": updated_at,
@@ -164,7 +167,8 @@ def _lineage(start: str, row: dict[str, Any], max_nodes: int) -> Lineage:
                     finished_at=found[knit_id]["finishedAt"], transient=RunStatus(found[knit_id]["status"]).transient)
         for knit_id in data_ids if knit_id in found
     )
-    return Lineage(start=start, runs=tuple(kept), data=data, truncated=truncated)
+    omitted = row["runsWithin"] - len(kept)
+    return Lineage(start=start, runs=tuple(kept), data=data, truncated=omitted > 0, omitted_runs=omitted)
 
 
 async def _single_row(tx: AsyncManagedTransaction, /, query: LiteralString, **params: Any) -> dict[str, Any] | None:
@@ -198,7 +202,7 @@ async def get_lineage(
     return _lineage(knit_id, row, max_nodes)
 
 
-def _plan_graph(start: str, rows: list[dict[str, Any]], truncated: bool) -> PlanGraph:
+def _plan_graph(start: str, rows: list[dict[str, Any]], omitted: int) -> PlanGraph:
     plans: list[PlanGraphPlan] = []
     links: list[PlanGraphLink] = []
     for row in rows:
@@ -218,7 +222,8 @@ def _plan_graph(start: str, rows: list[dict[str, Any]], truncated: bool) -> Plan
         start=start, plans=tuple(plans),
         links=tuple(sorted((link for link in links if link.to_plan_id in included),
                            key=lambda link: (link.from_plan_id, link.from_path, link.to_plan_id, link.to_path))),
-        truncated=truncated,
+        truncated=omitted > 0,
+        omitted_plans=omitted,
     )
 
 
@@ -231,8 +236,7 @@ async def get_plan_graph(
     if not upstream and not downstream:
         upstream = downstream = True
     query = plan_graph_query(upstream, downstream, depth)
-    row = await graph.read(_single_row, query, planId=plan_id, planLimit=max_nodes + 1)
+    row = await graph.read(_single_row, query, planId=plan_id, planLimit=max_nodes)
     if row is None:
         raise plan_not_found(plan_id)
-    rows = row["plans"]
-    return _plan_graph(plan_id, rows[:max_nodes], truncated=len(rows) > max_nodes)
+    return _plan_graph(plan_id, row["plans"], omitted=row["plansWithin"] - len(row["plans"]))

@@ -197,6 +197,7 @@ class Lineage:
     runs: tuple[LineageRun, ...]
     data: tuple[LineageData, ...]
     truncated: bool
+    omitted_runs: int  # Runs within reach (depth, statuses) that the budget left out
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,3 +229,4 @@ class PlanGraph:
     plans: tuple[PlanGraphPlan, ...]
     links: tuple[PlanGraphLink, ...]
     truncated: bool
+    omitted_plans: int  # Plans within reach (depth) that the budget left out

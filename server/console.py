@@ -9,6 +9,7 @@ When the build is missing, the pages say how to build it instead of failing.
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from html import escape
 from pathlib import Path
@@ -80,12 +81,37 @@ def _inside(root: Path, relative: str) -> Path | None:
     return candidate if candidate.is_relative_to(root.resolve()) and candidate.is_file() else None
 
 
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an ``Accept-Encoding`` header admits gzip (``gzip`` or ``*``, unless at ``q=0``)."""
+    for item in accept_encoding.split(","):
+        name, _, params = item.partition(";")
+        if name.strip().lower() not in ("gzip", "*"):
+            continue
+        quality = params.strip().lower()
+        if not quality.startswith("q="):
+            return True
+        try:
+            return float(quality[2:]) > 0
+        except ValueError:
+            return False
+    return False
+
+
 async def asset(request: Request) -> Response:
     found = _inside(DIST / "assets", request.path_params["name"])
     if found is None:
         return Response("not found", status_code=404, media_type="text/plain")
-    cache = _FOREVER if _HASHED_NAME.search(found.name) else _ALWAYS_CHECK
-    return FileResponse(found, headers={"Cache-Control": cache, "X-Content-Type-Options": "nosniff"})
+    headers = {
+        "Cache-Control": _FOREVER if _HASHED_NAME.search(found.name) else _ALWAYS_CHECK,
+        "X-Content-Type-Options": "nosniff",
+        "Vary": "Accept-Encoding",
+    }
+    # The build writes name.gz beside each asset (console/vite.config.ts): sent as it is.
+    packed = found.with_name(found.name + ".gz")
+    if packed.is_file() and accepts_gzip(request.headers.get("accept-encoding", "")):
+        media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+        return FileResponse(packed, media_type=media_type, headers={**headers, "Content-Encoding": "gzip"})
+    return FileResponse(found, headers=headers)
 
 
 async def favicon(request: Request) -> Response:

@@ -4,9 +4,12 @@ import "@xyflow/react/dist/style.css";
 import "./styles.css";
 import { takeTokenFromFragment } from "./api/auth";
 import { App } from "./App";
+import { startLayout } from "./graph/layout";
 
 // First of all, so that the token leaves the address bar before anything can read or log it.
 takeTokenFromFragment();
+// ELK takes a moment to load and warm up: it does so while a graph page's query is on its way.
+startLayout();
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

@@ -40,6 +40,28 @@ def test_the_lineage_draws_data_and_runs_with_their_status(page: Page, console: 
     screenshot(page, "lineage")
 
 
+def test_zoomed_out_nodes_show_one_large_word_and_zooming_in_brings_the_details_back(
+    page: Page, console: Console, world: World,
+) -> None:
+    sign_in(page, console, f"/lineage/{world.model}")
+    drawn = graph(page)
+    expect(drawn).to_have_attribute("data-layout", "done")
+    train = node(page, "run", world.train_run)
+    expect(train.locator(".gstatus")).to_have_text("done")
+    zoom_out = drawn.get_by_role("button", name="zoom out")
+    for _ in range(6):
+        zoom_out.click()
+    expect(train.locator(".gcompact")).to_have_text("done")  # still written, large enough to read
+    expect(train.locator(".gnode-meta")).to_have_count(0)
+    expect(node(page, "data", world.model).locator(".gcompact")).to_have_text("Data")
+    expect(drawn.locator(".react-flow__edge")).not_to_have_count(0)
+    zoom_in = drawn.get_by_role("button", name="zoom in")
+    for _ in range(6):
+        zoom_in.click()
+    expect(train.locator(".gnode-meta")).to_be_visible()
+    expect(train.locator(".gcompact")).to_have_count(0)
+
+
 def test_expanding_a_node_adds_its_neighbours(page: Page, console: Console, world: World) -> None:
     sign_in(page, console, f"/lineage/{world.dataset}?depth=1")
     drawn = graph(page)
@@ -54,16 +76,21 @@ def test_expanding_a_node_adds_its_neighbours(page: Page, console: Console, worl
 
 
 def test_the_truncated_marker_appears_when_the_budget_cuts(page: Page, console: Console, world: World) -> None:
-    sign_in(page, console, f"/lineage/{world.dataset}?depth=all&max=2")
-    graph(page)
+    sign_in(page, console, f"/lineage/{world.dataset}?depth=all")
+    whole = graph(page)
+    expect(whole).to_have_attribute("data-layout", "done")
+    expect(page.get_by_test_id("truncated")).to_have_count(0)
+    runs = page.locator('.react-flow__node [data-node-kind="run"]').count()
+    assert runs >= 2
+    page.goto(f"/lineage/{world.dataset}?depth=all&max=2")  # the upload fits; no other Run with its Data
+    expect(graph(page)).to_have_attribute("data-layout", "done")
     marker = page.get_by_test_id("truncated")
     expect(marker).to_be_visible()
-    expect(marker).to_contain_text("truncated")
+    drawn = page.locator('.react-flow__node [data-node-kind="run"]').count()
+    # How many are missing, not only that some are.
+    expect(marker).to_contain_text(f"{runs - drawn} more Runs — truncated")
     expect(marker).to_contain_text("2 nodes")
     screenshot(page, "lineage-truncated")
-    page.goto(f"/lineage/{world.dataset}?depth=all")
-    graph(page)
-    expect(page.get_by_test_id("truncated")).to_have_count(0)
 
 
 def test_direction_and_depth_controls_change_what_is_drawn(page: Page, console: Console, world: World) -> None:

@@ -5,6 +5,7 @@ a browser's GET of /graphql, and a page that says how to build the console when 
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,6 +84,22 @@ def test_hashed_files_are_cached_for_good_and_others_are_checked(dist: Path, ano
     plain = anonymous.get("/assets/notes.txt")
     assert plain.status_code == 200 and plain.headers["cache-control"] == "no-cache"
     assert anonymous.get("/favicon.svg").status_code == 200
+
+
+def test_an_asset_goes_gzipped_to_a_browser_that_accepts_gzip(dist: Path, anonymous: TestClient) -> None:
+    source = "console.log('a large script');\n" * 200
+    (dist / "assets" / "big-AbCd1234.js").write_text(source)
+    (dist / "assets" / "big-AbCd1234.js.gz").write_bytes(gzip.compress(source.encode()))
+    packed = anonymous.get("/assets/big-AbCd1234.js", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert int(packed.headers["content-length"]) < len(source) / 10
+    assert packed.text == source  # as the browser reads it, decoded
+    assert packed.headers["content-type"].startswith("text/javascript")
+    assert packed.headers["vary"] == "Accept-Encoding"
+    for refusing in ("identity", "gzip;q=0", "br", "*;q=0"):
+        plain = anonymous.get("/assets/big-AbCd1234.js", headers={"Accept-Encoding": refusing})
+        assert "content-encoding" not in plain.headers, refusing
+        assert plain.text == source and int(plain.headers["content-length"]) == len(source)
 
 
 @pytest.mark.parametrize("path", ["/assets/missing.js", "/assets/%2e%2e/index.html", "/assets/..%2f..%2fsecret.txt",

@@ -132,7 +132,11 @@ def test_budget_cuts_nearest_first_and_says_so(knit: Knit, branching: dict[str, 
     assert answer["truncated"] is True and "[WARN] the graph was cut at 4 nodes" in result.stderr
     assert len(nodes(answer)) <= 4 and ids["b"] in nodes(answer)
     assert all(r["step"] == 1 for r in answer["runs"])  # nearer Runs come first
-    assert lineage(knit, ids["b"], "-d", "-n", "all")["truncated"] is False
+    whole = lineage(knit, ids["b"], "-d", "-n", "all")
+    assert whole["truncated"] is False and whole["omittedRuns"] == 0
+    left_out = len(whole["runs"]) - len(answer["runs"])
+    assert left_out > 0 and answer["omittedRuns"] == left_out
+    assert f"{left_out} more Runs within reach are left out" in result.stderr
 
 
 def test_impact_analysis_finds_broken_runs_downstream(knit: Knit, tmp_path: Path, branching: dict[str, str]) -> None:
@@ -169,6 +173,12 @@ def test_plan_graph_links_outputs_to_inputs(knit: Knit, branching: dict[str, str
                                   "toPlanId": plans["p3"], "toPath": "/in/1"}]
     downstream = json.loads(knit("plan", "graph", "--format", "json", "-d", "-n", "all", plans["p1"]).stdout)
     assert {p["planId"] for p in downstream["plans"]} == set(plans.values())
+    assert downstream["truncated"] is False and downstream["omittedPlans"] == 0
+    cut = knit("plan", "graph", "--format", "json", "-d", "-n", "all", "--max-nodes", "2", plans["p1"])
+    two = json.loads(cut.stdout)
+    assert len(two["plans"]) == 2 and two["plans"][0]["planId"] == plans["p1"]
+    assert two["truncated"] is True and two["omittedPlans"] == len(plans) - 2
+    assert f"{len(plans) - 2} more Plans within reach are left out" in cut.stderr
     assert {"fromPlanId": plans["p1"], "fromPath": "/out/1", "toPlanId": plans["p4"], "toPath": "/in/1"} in (
         downstream["edges"])
 

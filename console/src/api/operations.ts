@@ -216,6 +216,7 @@ export const Lineage = graphql(`
             statuses: $statuses) {
       start
       truncated
+      omittedRuns
       data { knitId tags timestamp transient isStart }
       runs { step run { ...ConsoleRunSummary } }
       edges { knitId runId kind path }
@@ -228,6 +229,7 @@ export const PlanGraph = graphql(`
     planGraph(planId: $planId, upstream: $upstream, downstream: $downstream, depth: $depth, maxNodes: $maxNodes) {
       start
       truncated
+      omittedPlans
       plans {
         planId image name annotations active step
         inputs { path tags }

@@ -85,12 +85,15 @@ export function GraphControls({ settings, onChange, withStatuses }: {
   );
 }
 
-export function TruncatedMarker({ truncated, maxNodes }: { truncated: boolean; maxNodes: number }) {
+export function TruncatedMarker({ truncated, omitted, what, maxNodes }: {
+  truncated: boolean; omitted: number; what: "Run" | "Plan"; maxNodes: number;
+}) {
   if (!truncated) return null;
+  const more = omitted > 0 ? `${omitted.toLocaleString("en")} more ${what}${omitted === 1 ? "" : "s"}` : "More nodes";
   return (
     <Panel position="top-center">
       <div className="truncated" role="status" data-testid="truncated">
-        More nodes — truncated: an answer stopped at {maxNodes} nodes. Raise “at most”, or expand a node.
+        {more} — truncated: an answer stopped at {maxNodes} nodes. Raise “at most”, or expand a node.
       </div>
     </Panel>
   );

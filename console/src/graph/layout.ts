@@ -1,4 +1,4 @@
-// Asks the layout worker (one per page, started on first use) where every node goes.
+// Asks the layout worker (one per page, started with the app) where every node goes.
 
 import type { LayoutReply, LayoutRequest } from "./layoutProtocol";
 
@@ -28,8 +28,8 @@ function layoutWorker(): Worker {
   return worker;
 }
 
-/** Starts the worker (loading ELK) while the graph's query is still on its way. */
-export function warmLayout(): void {
+/** Starts the worker (loading and warming ELK up) while the app starts and a graph's query is on its way. */
+export function startLayout(): void {
   layoutWorker();
 }
 

@@ -31,6 +31,8 @@ export interface GraphModel {
   edges: Map<string, GraphEdge>;
   /** A budget cut one of the answers short: more nodes exist than are drawn. */
   truncated: boolean;
+  /** How many Runs (a lineage) or Plans (a plan graph) within reach the view's own query left out. */
+  omitted: number;
   /** Nodes whose neighbourhood has been loaded (the start, and each expanded node). */
   expanded: Set<string>;
 }
@@ -49,7 +51,7 @@ function link(model: GraphModel, edge: GraphEdge): void {
 }
 
 function emptyModel(start: string): GraphModel {
-  return { start, nodes: new Map(), edges: new Map(), truncated: false, expanded: new Set([start]) };
+  return { start, nodes: new Map(), edges: new Map(), truncated: false, omitted: 0, expanded: new Set([start]) };
 }
 
 function mergeLineageInto(model: GraphModel, lineage: LineageAnswer): void {
@@ -81,6 +83,7 @@ function mergeLineageInto(model: GraphModel, lineage: LineageAnswer): void {
 export function lineageModel(lineage: LineageAnswer): GraphModel {
   const model = emptyModel(dataNodeId(lineage.start));
   mergeLineageInto(model, lineage);
+  model.omitted = lineage.omittedRuns;
   return model;
 }
 
@@ -107,6 +110,7 @@ function mergePlanGraphInto(model: GraphModel, graph: PlanGraphAnswer): void {
 export function planGraphModel(graph: PlanGraphAnswer): GraphModel {
   const model = emptyModel(planNodeId(graph.start));
   mergePlanGraphInto(model, graph);
+  model.omitted = graph.omittedPlans;
   return model;
 }
 

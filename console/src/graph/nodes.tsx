@@ -3,8 +3,8 @@
 // colours it. Every node has a fixed size, known before it is drawn, so the layout needs no
 // measuring pass.
 
-import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
-import { createContext, memo, useContext } from "react";
+import { Handle, Position, useStore, type Node, type NodeHandle, type NodeProps, type ReactFlowState } from "@xyflow/react";
+import { createContext, memo, useContext, type ReactNode } from "react";
 import { formatTime, planName, planWhat, shortId, userTags } from "../format";
 import type { GraphNode } from "./model";
 
@@ -16,6 +16,12 @@ const ROW = 18;
 const HEADER = 30;
 const SHOWN_TAGS = 4;
 const SHOWN_MOUNTS = 4;
+
+// Below this zoom a node's text is too small to read. Nodes are then drawn plain, with one large
+// word (the kind, or a Run's status): far fewer elements, so a large graph draws several times
+// faster, and what is drawn can be read.
+const DETAIL_ZOOM = 0.45;
+export const zoomedOut = (state: ReactFlowState) => state.transform[2] < DETAIL_ZOOM;
 
 /** What a node can ask of its view: to load its neighbourhood. */
 export interface GraphActions {
@@ -45,6 +51,21 @@ export function sizeOf(node: GraphNode): { width: number; height: number } {
 }
 
 export type FlowNode = Node<{ node: GraphNode }>;
+
+// React Flow's handle is a 6 px square centred on the node's edge.
+const HANDLE = 6;
+
+/**
+ * Where a node's handles are, known before it is drawn: React Flow draws an edge between nodes it
+ * has not measured (those out of view) and draws every edge with the first frame.
+ */
+export function handlesOf(node: GraphNode): NodeHandle[] {
+  const { width, height } = sizeOf(node);
+  const y = height / 2 - HANDLE / 2;
+  const source: NodeHandle = { type: "source", position: Position.Right, x: width - HANDLE / 2, y, width: HANDLE, height: HANDLE };
+  if (node.kind === "root") return [source];
+  return [{ type: "target", position: Position.Left, x: -HANDLE / 2, y, width: HANDLE, height: HANDLE }, source];
+}
 
 function Handles() {
   return (
@@ -77,14 +98,33 @@ function ExpandButton({ id, label }: { id: string; label: string }) {
   );
 }
 
+function Compact({ word, expand }: { word: string; expand?: ReactNode }) {
+  return (
+    <>
+      <Handles />
+      <div className="gcompact">{word}{expand}</div>
+    </>
+  );
+}
+
 function DataNodeView({ data: { node } }: NodeProps<FlowNode>) {
   const start = useContext(GraphActionsContext).start === node.id;
+  const compact = useStore(zoomedOut);
   if (node.kind !== "data") return null;
   const { data } = node;
   const tags = userTags(data.tags);
   return (
     <div className={start ? "gnode gdata gstart" : "gnode gdata"} style={sizeOf(node)} data-node-kind="data"
       data-knit-id={data.knitId} title={`knit#id:${data.knitId}`}>
+      {compact ? <Compact word="Data" expand={<ExpandButton id={node.id} label="Runs" />} /> : <DataDetail node={node} tags={tags} />}
+    </div>
+  );
+}
+
+function DataDetail({ node, tags }: { node: Extract<GraphNode, { kind: "data" }>; tags: string[] }) {
+  const { data } = node;
+  return (
+    <>
       <Handles />
       <div className="gnode-header">
         <span className="gnode-kind">Data</span>
@@ -102,18 +142,27 @@ function DataNodeView({ data: { node } }: NodeProps<FlowNode>) {
         ))}
         {tags.length > SHOWN_TAGS && <div className="muted">+{tags.length - SHOWN_TAGS} more</div>}
       </div>
-    </div>
+    </>
   );
 }
 
 function RunNodeView({ data: { node } }: NodeProps<FlowNode>) {
+  const compact = useStore(zoomedOut);
   if (node.kind !== "run") return null;
   const { run } = node;
-  const name = planName(run.plan);
-  const what = planWhat(run.plan);
   return (
     <div className={`gnode grun grun-${run.status}`} style={sizeOf(node)} data-node-kind="run" data-run-id={run.runId}
       data-status={run.status} title={`runId:${run.runId}`}>
+      {compact ? <Compact word={run.status} /> : <RunDetail node={node} />}
+    </div>
+  );
+}
+
+function RunDetail({ node: { run } }: { node: Extract<GraphNode, { kind: "run" }> }) {
+  const name = planName(run.plan);
+  const what = planWhat(run.plan);
+  return (
+    <>
       <Handles />
       <div className="gnode-header">
         <span className="gnode-kind">Run</span>
@@ -126,19 +175,31 @@ function RunNodeView({ data: { node } }: NodeProps<FlowNode>) {
         {what && <span>{run.plan.image ? "image = " : "command = "}{what}</span>}
         {!name && !what && <code>{run.plan.planId}</code>}
       </div>
-    </div>
+    </>
   );
 }
 
 function PlanNodeView({ data: { node } }: NodeProps<FlowNode>) {
   const start = useContext(GraphActionsContext).start === node.id;
+  const compact = useStore(zoomedOut);
   if (node.kind !== "plan") return null;
+  const { plan } = node;
+  return (
+    <div className={start ? "gnode gplan gstart" : "gnode gplan"} style={sizeOf(node)} data-node-kind="plan"
+      data-plan-id={plan.planId} title={`planId:${plan.planId}`}>
+      {compact
+        ? <Compact word={planName(plan) ?? "Plan"} expand={<ExpandButton id={node.id} label="Plans" />} />
+        : <PlanDetail node={node} />}
+    </div>
+  );
+}
+
+function PlanDetail({ node }: { node: Extract<GraphNode, { kind: "plan" }> }) {
   const { plan } = node;
   const name = planName(plan);
   const outputs = [...plan.outputs.map((o) => o.path), ...(plan.log ? ["(log)"] : [])];
   return (
-    <div className={start ? "gnode gplan gstart" : "gnode gplan"} style={sizeOf(node)} data-node-kind="plan"
-      data-plan-id={plan.planId} title={`planId:${plan.planId}`}>
+    <>
       <Handles />
       <div className="gnode-header">
         <span className="gnode-kind">Plan</span>
@@ -154,7 +215,7 @@ function PlanNodeView({ data: { node } }: NodeProps<FlowNode>) {
         {plan.inputs.slice(0, SHOWN_MOUNTS).map((m) => <div key={m.path}><span className="gpoint" /> in {m.path}</div>)}
         {outputs.slice(0, SHOWN_MOUNTS).map((path) => <div key={path}><span className="gpoint" /> out {path}</div>)}
       </div>
-    </div>
+    </>
   );
 }
 

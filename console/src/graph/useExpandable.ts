@@ -44,6 +44,7 @@ function mergeModels(current: GraphModel, grown: GraphModel): GraphModel {
     nodes: new Map([...current.nodes, ...grown.nodes]),
     edges: new Map([...current.edges, ...grown.edges]),
     truncated: current.truncated || grown.truncated,
+    omitted: grown.omitted,  // a refresh of the view's query knows best; an expansion keeps it
     expanded: new Set([...current.expanded, ...grown.expanded]),
   };
 }

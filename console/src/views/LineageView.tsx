@@ -13,7 +13,6 @@ import type { RunStatus } from "../gql/graphql";
 import { GraphCanvas } from "../graph/GraphCanvas";
 import { GraphControls, Legend, TruncatedMarker, depthOf, readSettings, writeSettings } from "../graph/GraphControls";
 import { lineageModel, withLineage, type GraphModel, type GraphNode } from "../graph/model";
-import { warmLayout } from "../graph/layout";
 import { useExpandable } from "../graph/useExpandable";
 import { UNFINISHED } from "../status";
 
@@ -33,7 +32,6 @@ export function LineageView() {
   const wantedKey = JSON.stringify(wanted);
   // The same object while the URL asks the same: the refresh timer below keeps running.
   const lineageVariables = useMemo(() => JSON.parse(wantedKey) as typeof wanted, [wantedKey]);
-  useEffect(warmLayout, []);
   const query = useQuery(Lineage, lineageVariables);
   const initial = useMemo(() => (query.data ? lineageModel(query.data.lineage) : undefined), [query.data]);
   useEffect(() => {
@@ -85,7 +83,7 @@ export function LineageView() {
       ) : (
         <GraphCanvas model={model} expand={expand} expanding={expanding} onOpen={open}
           focus={params.get("focus") ?? undefined} exportName={`lineage-${knitId}`}>
-          <TruncatedMarker truncated={model.truncated} maxNodes={settings.maxNodes} />
+          <TruncatedMarker truncated={model.truncated} omitted={model.omitted} what="Run" maxNodes={settings.maxNodes} />
           <Legend kinds={["data", "run"]} />
         </GraphCanvas>
       )}

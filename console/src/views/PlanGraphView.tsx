@@ -1,7 +1,7 @@
 // /plans/<planId>/graph?depth=2&up=1&down=1&max=300: the Plans around a Plan, linked where an
 // output feeds an input; the + of a Plan loads the Plans next to it.
 
-import { useCallback, useEffect, useMemo } from "react";
+import { useCallback, useMemo } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { request } from "../api/client";
 import { PlanGraph } from "../api/operations";
@@ -12,7 +12,6 @@ import { shortId } from "../format";
 import { GraphCanvas } from "../graph/GraphCanvas";
 import { GraphControls, Legend, TruncatedMarker, depthOf, readSettings, writeSettings } from "../graph/GraphControls";
 import { planGraphModel, withPlanGraph, type GraphModel, type GraphNode } from "../graph/model";
-import { warmLayout } from "../graph/layout";
 import { useExpandable } from "../graph/useExpandable";
 
 export function PlanGraphView() {
@@ -20,7 +19,6 @@ export function PlanGraphView() {
   const [params, setParams] = useSearchParams();
   const navigate = useNavigate();
   const settings = readSettings(params);
-  useEffect(warmLayout, []);
   const query = useQuery(PlanGraph, {
     planId, upstream: settings.upstream, downstream: settings.downstream, depth: depthOf(settings),
     maxNodes: settings.maxNodes,
@@ -55,7 +53,7 @@ export function PlanGraphView() {
       ) : (
         <GraphCanvas model={model} expand={expand} expanding={expanding} onOpen={open}
           focus={params.get("focus") ?? undefined} exportName={`plan-graph-${planId}`}>
-          <TruncatedMarker truncated={model.truncated} maxNodes={settings.maxNodes} />
+          <TruncatedMarker truncated={model.truncated} omitted={model.omitted} what="Plan" maxNodes={settings.maxNodes} />
           <Legend kinds={["plan"]} />
         </GraphCanvas>
       )}

@@ -94,6 +94,10 @@ class Lineage:
     def truncated(self) -> bool:
         return self.record.truncated
 
+    @strawberry.field(description="How many Runs within reach (depth, statuses) maxNodes left out: 0 unless truncated.")
+    def omitted_runs(self) -> int:
+        return self.record.omitted_runs
+
     @strawberry.field(description="The lineage as graphviz dot, drawn as Knitfab draws it.")
     def dot(
         self,
@@ -133,6 +137,8 @@ class PlanGraph:
     plans: list[PlanGraphNode]
     edges: list[PlanGraphEdge]
     truncated: bool = strawberry.field(description="True when maxNodes cut the answer short.")
+    omitted_plans: int = strawberry.field(
+        description="How many Plans within reach (depth) maxNodes left out: 0 unless truncated.")
     record: strawberry.Private[records.PlanGraph]
 
     @strawberry.field(description="The plan graph as graphviz dot, drawn as Knitfab draws it.")
@@ -156,4 +162,5 @@ class PlanGraph:
                           to_plan_id=strawberry.ID(link.to_plan_id), to_path=link.to_path)
             for link in graph.links
         ]
-        return cls(start=strawberry.ID(graph.start), plans=plans, edges=edges, truncated=graph.truncated, record=graph)
+        return cls(start=strawberry.ID(graph.start), plans=plans, edges=edges, truncated=graph.truncated,
+                   omitted_plans=graph.omitted_plans, record=graph)
