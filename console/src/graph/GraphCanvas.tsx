@@ -108,9 +108,10 @@ function Canvas({ model, expand, expanding, onOpen, focus, exportName, children 
   // drawing is complete (laid out, placed, in view, and painted).
   const [fitted, setFitted] = useState<Positions>();
   const drawnRef = useRef(false);
-  const { setViewport, setCenter } = useReactFlow();
+  const { setViewport } = useReactFlow();
   const compact = useStore(zoomedOut);
   const box = useRef<HTMLDivElement>(null);
+  const boxSize = () => ({ width: box.current?.clientWidth || 800, height: box.current?.clientHeight || 600 });
   const [ends, setEnds] = useState<string[]>([]);
   const [focused, setFocused] = useState<string>();
   const [search, setSearch] = useState("");
@@ -135,22 +136,15 @@ function Canvas({ model, expand, expanding, onOpen, focus, exportName, children 
     let current = true;
     const { nodes, edges } = shapeRef.current;
     layout(nodes, edges)
-      .then(async (laid) => {
+      .then((laid) => {
         if (!current) return;
         performance.mark("knitgraph:laid-out");
-        const size = { width: box.current?.clientWidth || 800, height: box.current?.clientHeight || 600 };
         const target = focusRef.current ? findNode(modelRef.current, focusRef.current) : undefined;
-        const view = viewportFor(modelRef.current, laid, size, target);
         if (target) setFocused(target.id);
-        if (drawnRef.current) {
-          // A new layout of a graph already drawn (an expansion): the view moves there smoothly.
-          setPositions(laid);
-          await setViewport(view, { duration: 250 });
-        } else {
-          // The first: the view is in place before the nodes come, so that they are drawn once.
-          void setViewport(view);
-          setPositions(laid);
-        }
+        // The first layout: the view is in place before the nodes come, so that they are drawn once.
+        // A later one (an expansion) moves the view there smoothly.
+        void setViewport(viewportFor(modelRef.current, laid, boxSize(), target), drawnRef.current ? { duration: 250 } : undefined);
+        setPositions(laid);
       })
       .catch((error: unknown) => current && setFailure(error instanceof Error ? error.message : String(error)));
     return () => {
@@ -186,12 +180,10 @@ function Canvas({ model, expand, expanding, onOpen, focus, exportName, children 
   }, [model, nodes, path, compact]);
 
   const zoomTo = useCallback((node: GraphNode) => {
-    const at = positions?.get(node.id);
-    if (!at) return Promise.resolve(false);
-    const { width, height } = sizeOf(node);
+    if (!positions?.has(node.id)) return;
     setFocused(node.id);
-    return setCenter(at.x + width / 2, at.y + height / 2, { zoom: 1, duration: 300 });
-  }, [positions, setCenter]);
+    void setViewport(viewportFor(model, positions, boxSize(), node), { duration: 300 });
+  }, [model, positions, setViewport]);
 
   // data-layout="done" once the browser has painted the placed nodes (a frame after they were
   // committed): what tests and the benchmark wait for.
@@ -223,7 +215,7 @@ function Canvas({ model, expand, expanding, onOpen, focus, exportName, children 
   const find = () => {
     const found = findNode(model, search);
     setMissing(found ? undefined : search);
-    if (found) void zoomTo(found);
+    if (found) zoomTo(found);
   };
 
   return (
