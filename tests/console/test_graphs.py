@@ -49,14 +49,14 @@ def test_zoomed_out_nodes_show_one_large_word_and_zooming_in_brings_the_details_
     train = node(page, "run", world.train_run)
     expect(train.locator(".gstatus")).to_have_text("done")
     zoom_out = drawn.get_by_role("button", name="zoom out")
-    for _ in range(6):
+    for _ in range(9):
         zoom_out.click()
     expect(train.locator(".gcompact")).to_have_text("done")  # still written, large enough to read
     expect(train.locator(".gnode-meta")).to_have_count(0)
     expect(node(page, "data", world.model).locator(".gcompact")).to_have_text("Data")
     expect(drawn.locator(".react-flow__edge")).not_to_have_count(0)
     zoom_in = drawn.get_by_role("button", name="zoom in")
-    for _ in range(6):
+    for _ in range(9):
         zoom_in.click()
     expect(train.locator(".gnode-meta")).to_be_visible()
     expect(train.locator(".gcompact")).to_have_count(0)

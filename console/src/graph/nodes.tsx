@@ -20,7 +20,7 @@ const SHOWN_MOUNTS = 4;
 // Below this zoom a node's text is too small to read. Nodes are then drawn plain, with one large
 // word (the kind, or a Run's status): far fewer elements, so a large graph draws several times
 // faster, and what is drawn can be read.
-const DETAIL_ZOOM = 0.45;
+const DETAIL_ZOOM = 0.3;
 export const zoomedOut = (state: ReactFlowState) => state.transform[2] < DETAIL_ZOOM;
 
 /** What a node can ask of its view: to load its neighbourhood. */
