@@ -56,7 +56,7 @@ k8s-testbed:
 
 # mypy checks the installed package knitgraph.*; the source folders map onto it (pyproject's
 # package-dir), so a tree of links under .typecheck/ lets mypy resolve every module by its real name.
-LINKED := archive cli executors graph_schema k8s server
+LINKED := archive cli executors graph_schema k8s pipeline server
 lint: install
 	@mkdir -p .typecheck/knitgraph && for d in $(LINKED); do ln -sfn ../../$$d .typecheck/knitgraph/$$d; done
 	$(BIN)/ruff check .

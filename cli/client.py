@@ -104,6 +104,7 @@ class KnitClient:
                 extensions.get("reason", first.get("message", "unknown error")),
                 extensions.get("advice", ""),
                 extensions.get("see", ""),
+                extensions.get("code", ""),
             )
         if response.status_code != 200 or body.get("data") is None:
             raise _error_from_body(response)

@@ -8,11 +8,12 @@ import click
 
 
 class KnitCliError(click.ClickException):
-    def __init__(self, reason: str, advice: str = "", see: str = "") -> None:
+    def __init__(self, reason: str, advice: str = "", see: str = "", code: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
         self.advice = advice
         self.see = see
+        self.code = code  # the API's error code (CONFLICT, NOT_FOUND...), when the API gave one
 
     def show(self, file: IO[Any] | None = None) -> None:
         lines = [f"Error: {self.reason}"]

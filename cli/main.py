@@ -8,7 +8,7 @@ import traceback
 
 import click
 
-from .commands import about, data, init, plan, run
+from .commands import about, data, experiment, init, metrics, pipeline, plan, run
 from .context import CliContext
 from .errors import KnitCliError
 from .extensions import KnitGroup
@@ -34,6 +34,9 @@ cli.add_command(data.data)
 cli.add_command(init.init)
 cli.add_command(plan.plan)
 cli.add_command(run.run)
+cli.add_command(pipeline.pipeline)
+cli.add_command(experiment.experiment)
+cli.add_command(metrics.metrics)
 cli.add_command(about.version)
 cli.add_command(about.license_)
 

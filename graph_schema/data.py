@@ -19,7 +19,7 @@ from .errors import NotFoundError, data_not_found
 from .nominations import renominate_data
 from .projection import project_nominated
 from .records import DataRecord, Downstream, Mountpoint, Nomination, RunStatus, Upstream
-from .summaries import input_mountpoint, plan_summary, run_summary, tag_list
+from .summaries import input_mountpoint, metric_list, plan_summary, run_summary, tag_list
 from .tags import KEY_ID, KEY_TIMESTAMP, KEY_TRANSIENT, MAX_TAGS_PER_DATA, Tag, too_many_tags
 from .timefmt import parse_instant
 
@@ -41,6 +41,7 @@ UNWIND $knitIds AS knitId
 MATCH (d:Data {knitId: knitId})<-[made:PRODUCED]-(r:Run)-[:OF_PLAN]->(p:Plan)
 OPTIONAL MATCH (p)-[:HAS_OUTPUT]->(o:Output {path: made.path})
 RETURN d.knitId AS knitId, d.contentDigest AS digest, d.contentSize AS size, r.finishedAt AS finishedAt,
+    d.metricNames AS metricNames, d.metricValues AS metricValues,
     [(d)-[:TAGGED]->(t:Tag) | [t.key, t.value]] AS tags,
     r {.runId, .status, .updatedAt, .exitCode, .exitMessage,
        plan: p {.planId, .image, .entrypoint, .args, .name, .annotations}} AS run,
@@ -164,6 +165,7 @@ def _data_record(row: dict[str, Any]) -> DataRecord:
         content_digest=row["digest"],
         content_size=row["size"],
         history=actions(row["history"]),
+        metrics=metric_list(row["metricNames"], row["metricValues"]),
     )
 
 

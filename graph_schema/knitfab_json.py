@@ -9,7 +9,7 @@ from typing import Any
 _OMIT_WHEN_NULL = frozenset(
     {"mountpoint", "log", "exit", "image", "entrypoint", "args", "name", "on_node", "service_account", "executor"}
 )
-_OMIT_WHEN_EMPTY = frozenset({"annotations", "resources", "history"})
+_OMIT_WHEN_EMPTY = frozenset({"annotations", "resources", "history", "metrics"})  # metrics: knitgraph's own
 
 
 def knitfab_shape(value: Any, keep_null: frozenset[str] = frozenset()) -> Any:

@@ -83,7 +83,8 @@ WITH r
 CALL (r) {
     UNWIND $digests AS entry
     MATCH (r)-[:PRODUCED]->(d:Data {knitId: entry.knitId})
-    SET d.contentDigest = entry.digest, d.contentSize = entry.size
+    SET d.contentDigest = entry.digest, d.contentSize = entry.size,
+        d.metricNames = entry.metricNames, d.metricValues = entry.metricValues
 }
 RETURN [(r)-[:PRODUCED]->(d:Data) | d.knitId] AS outputs
 """
@@ -159,7 +160,8 @@ async def claim_waiting_run(graph: Graph, *, owner: str, now: int, lease_until: 
 
 
 async def _finish(
-    tx: AsyncManagedTransaction, run_id: str, now: int, digests: dict[str, tuple[str, int]], creation: str
+    tx: AsyncManagedTransaction, run_id: str, now: int, digests: dict[str, tuple[str, int]], creation: str,
+    metrics: dict[str, dict[str, float]],
 ) -> list[str]:
     current, _, _ = await _lock(tx, run_id, now)
     if current not in FINISHES:
@@ -168,7 +170,10 @@ async def _finish(
     target = FINISHES[current]
     record = await (await tx.run(
         FINISH_RUN, runId=run_id, status=target.value, now=now,
-        digests=[{"knitId": k, "digest": digest, "size": size} for k, (digest, size) in digests.items()],
+        digests=[{"knitId": k, "digest": digest, "size": size,
+                  "metricNames": list(metrics.get(k, {})) or None,
+                  "metricValues": list(metrics.get(k, {}).values()) or None}
+                 for k, (digest, size) in digests.items()],
     )).single()
     outputs = list(record["outputs"]) if record else []
     if target is RunStatus.DONE and outputs:
@@ -176,12 +181,16 @@ async def _finish(
     return []
 
 
-async def finish_run(graph: Graph, run_id: str, *, now: int, digests: dict[str, tuple[str, int]], creation: str) -> list[str]:
+async def finish_run(
+    graph: Graph, run_id: str, *, now: int, digests: dict[str, tuple[str, int]], creation: str,
+    metrics: dict[str, dict[str, float]] | None = None,
+) -> list[str]:
     """completing -> done or aborting -> failed; stamps the finish time and the outputs' content
     digests. On done, the outputs are nominated and the downstream Runs created in the same
     transaction, so whoever sees the Run done sees its successors. Returns their ids.
-    ``digests``: each output's content digest and size in bytes."""
-    return await graph.write(_finish, run_id, now, digests, creation)
+    ``digests``: each output's content digest and size in bytes; ``metrics``: the metrics some
+    outputs hold (``metrics.json``), stored as ``metricNames``/``metricValues`` of their Data."""
+    return await graph.write(_finish, run_id, now, digests, creation, metrics or {})
 
 
 async def _extend(tx: AsyncManagedTransaction, run_ids: list[str], owner: str, lease_until: int) -> dict[str, RunStatus]:

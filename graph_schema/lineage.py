@@ -29,7 +29,7 @@ from .records import (
     PlanGraphPlan,
     RunStatus,
 )
-from .summaries import input_mountpoint, plan_summary, run_summary, tag_list
+from .summaries import input_mountpoint, metric_list, plan_summary, run_summary, tag_list
 
 _UPSTREAM = "<-[:PRODUCED|INPUT_TO*{hops}]-"
 _DOWNSTREAM = "-[:INPUT_TO|PRODUCED*{hops}]->"
@@ -72,7 +72,8 @@ CALL (start, reached) {{
     WITH DISTINCT d
     MATCH (d)<-[:PRODUCED]-(producer:Run)
     RETURN collect({{knitId: d.knitId, tags: [(d)-[:TAGGED]->(t:Tag) | [t.key, t.value]],
-                    status: producer.status, finishedAt: producer.finishedAt}}) AS data
+                    status: producer.status, finishedAt: producer.finishedAt,
+                    metricNames: d.metricNames, metricValues: d.metricValues}}) AS data
 }}
 RETURN runs, plans, data, runsWithin
 """
@@ -164,7 +165,8 @@ def _lineage(start: str, row: dict[str, Any], max_nodes: int) -> Lineage:
     found = {data["knitId"]: data for data in row["data"]}
     data = tuple(
         LineageData(knit_id=knit_id, user_tags=tag_list(found[knit_id]["tags"]),
-                    finished_at=found[knit_id]["finishedAt"], transient=RunStatus(found[knit_id]["status"]).transient)
+                    finished_at=found[knit_id]["finishedAt"], transient=RunStatus(found[knit_id]["status"]).transient,
+                    metrics=metric_list(found[knit_id]["metricNames"], found[knit_id]["metricValues"]))
         for knit_id in data_ids if knit_id in found
     )
     omitted = row["runsWithin"] - len(kept)

@@ -251,9 +251,13 @@ def _service_account(name: str | None) -> str | None:
 
 EXECUTOR_ANNOTATION: Final = "knitgraph.io/executor"
 NETWORK_ANNOTATION: Final = "knitgraph.io/network"
+# A Run of such a plan reads Data of one origin only: among the Data tagged so (``key:value``)
+# that its inputs descend from, there is at most one (docs/pipelines.md; graph_schema/projection.py).
+SAME_ORIGIN_ANNOTATION: Final = "knitgraph.io/same-origin"
 KNITGRAPH_ANNOTATIONS: Final = {
     EXECUTOR_ANNOTATION: ("process", "container"),  # how the plan's Runs execute (docs/user-guide.md)
     NETWORK_ANNOTATION: ("on", "off"),  # whether they have network
+    SAME_ORIGIN_ANNOTATION: None,  # a tag, key:value
 }
 
 
@@ -267,15 +271,29 @@ def parse_annotations(texts: Iterable[str]) -> list[str]:
             raise InvalidInputError(f"annotation format error (should be key=value): {text}",
                                     "write annotations as key=value")
         key, value = key.strip(), value.strip()
-        if key in KNITGRAPH_ANNOTATIONS and value not in KNITGRAPH_ANNOTATIONS[key]:
-            raise InvalidInputError(f"annotation {key} cannot be '{value}'",
-                                    f"write {key}={' or '.join(KNITGRAPH_ANNOTATIONS[key])}")
+        allowed = KNITGRAPH_ANNOTATIONS.get(key)
+        if allowed is not None and value not in allowed:
+            raise InvalidInputError(f"annotation {key} cannot be '{value}'", f"write {key}={' or '.join(allowed)}")
+        if key == SAME_ORIGIN_ANNOTATION:
+            value = _origin_tag(key, value)
         found.add(f"{key}={value}")
     for key in KNITGRAPH_ANNOTATIONS:
         if len([a for a in found if a.startswith(f"{key}=")]) > 1:
             raise InvalidInputError(f"annotation {key} is given twice with different values",
                                     f"keep one {key}=... (knit plan annotate --remove-key {key} first)")
     return sorted(found)
+
+
+def _origin_tag(key: str, value: str) -> str:
+    refused = InvalidInputError(f"annotation {key} cannot be '{value}'",
+                                f"write {key}=key:value: a Run's inputs descend from at most one Data with that tag")
+    try:
+        tag = Tag.parse(value)
+    except InvalidInputError:
+        raise refused from None
+    if tag.is_system() or not tag.value:
+        raise refused
+    return str(tag)
 
 
 def annotation_value(annotations: Iterable[str], key: str) -> str | None:

@@ -108,6 +108,7 @@ WHERE ($active IS NULL OR p.active = $active)
   AND (size($outTags) = 0 OR EXISTS {
         MATCH (p)-[:HAS_OUTPUT]->(o:Output)
         WHERE all(tag IN $outTags WHERE EXISTS { (o)-[:PUTS]->(:Tag {key: tag.key, value: tag.value}) }) })
+  AND all(annotation IN $annotations WHERE annotation IN coalesce(p.annotations, []))
 RETURN p.planId AS planId
 ORDER BY planId
 """
@@ -265,9 +266,11 @@ async def _find(tx: AsyncManagedTransaction, params: dict[str, Any]) -> list[Pla
 
 
 async def find_plans(
-    graph: Graph, *, active: bool | None, image: str | None, in_tags: list[Tag], out_tags: list[Tag]
+    graph: Graph, *, active: bool | None, image: str | None, in_tags: list[Tag], out_tags: list[Tag],
+    annotations: list[str] | None = None,
 ) -> list[PlanRecord]:
-    """Plans matching every condition (reference §3.7); tags nobody uses match nothing."""
+    """Plans matching every condition (reference §3.7); tags nobody uses match nothing;
+    ``annotations`` (``key=value``) must all be among a plan's."""
     repository: str | None = None
     image_tag: str | None = None
     if image:
@@ -285,6 +288,7 @@ async def find_plans(
         "inTags": _tag_maps(tuple(t for t in in_tags if not t.is_system())),
         "outTags": _tag_maps(tuple(out_tags)), "inKnitId": knit_id,
         "inTimestamp": parse_instant(stamp) if stamp else None,
+        "annotations": [f"{k.strip()}={v.strip()}" for k, _, v in (a.partition("=") for a in annotations or [])],
     }
     return await graph.read(_find, params)
 

@@ -9,6 +9,11 @@ least one newly nominated Data, combined with all other nominations of the plan.
 
 Creates ``(:Run)-[:OF_PLAN]->(:Plan)``, ``(:Data)-[:INPUT_TO {path}]->(:Run)`` and, for each
 output and the log, ``(:Run)-[:PRODUCED {path, log}]->(:Data)`` tagged from the plan.
+
+A plan annotated ``knitgraph.io/same-origin=key:value`` gets only the combinations whose Data
+descend from at most one Data tagged ``key:value`` (counting a Data as its own descendant): a
+pipeline's steps read the Data of one pipeline run together, never one run's model with another
+run's evaluation set.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Final, LiteralString
 from neo4j import AsyncManagedTransaction
 
 from .driver import Graph
+from .plan_spec import SAME_ORIGIN_ANNOTATION
 
 FIND_PLANS_TO_PROJECT: Final[LiteralString] = """
 MATCH (p:Plan)-[:HAS_INPUT]->(:Input)<-[:NOMINATED {updated: true}]-(:Data)
@@ -43,8 +49,15 @@ CALL (p, trigger, freshData) {
 }
 WITH p, reduce(combos = [[]], input IN inputs |
     reduce(grown = [], combo IN combos | grown + [id IN input.ids | combo + [{path: input.path, knitId: id}]])
-) AS combos
+) AS combos,
+    head([a IN coalesce(p.annotations, []) WHERE a STARTS WITH $sameOrigin | substring(a, size($sameOrigin))]) AS origin
 UNWIND combos AS combo
+WITH p, combo, split(origin, ':')[0] AS originKey, substring(origin, size(split(origin, ':')[0]) + 1) AS originValue
+WHERE originKey IS NULL OR size(COLLECT {
+    UNWIND combo AS pick
+    MATCH (:Data {knitId: pick.knitId})<-[:PRODUCED|INPUT_TO*0..100]-(o:Data)-[:TAGGED]->(:Tag {key: originKey, value: originValue})
+    RETURN DISTINCT o.knitId
+}) <= 1
 WITH DISTINCT p, combo, reduce(key = '', pick IN combo | key + pick.path + '=' + pick.knitId + ';') AS assignment
 MERGE (r:Run {planId: p.planId, assignment: assignment})
 ON CREATE SET r.runId = randomUUID(), r.creation = $creation, r.updatedAt = $now, r.createdAt = $now,
@@ -74,7 +87,8 @@ CALL (o, out) {
 
 async def project_in(tx: AsyncManagedTransaction, plan_id: str, now: int, creation: str) -> list[str]:
     """Project one plan inside the caller's transaction; returns the new run ids."""
-    result = await tx.run(PROJECT_PLAN, planId=plan_id, now=now, creation=creation)
+    result = await tx.run(PROJECT_PLAN, planId=plan_id, now=now, creation=creation,
+                          sameOrigin=f"{SAME_ORIGIN_ANNOTATION}=")
     created = [row["runId"] async for row in result]
     await create_run_outputs(tx, created)
     return created

@@ -84,6 +84,14 @@ class Nomination:
 
 
 @dataclass(frozen=True, slots=True)
+class Metric:
+    """A number a Run wrote into ``metrics.json`` of an output."""
+
+    name: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
 class DataRecord:
     knit_id: str
     user_tags: tuple[Tag, ...]
@@ -94,6 +102,7 @@ class DataRecord:
     content_digest: str | None
     history: tuple[Action, ...] = ()
     content_size: int | None = None  # bytes of its files; None until recorded (a Run's output: when it finishes)
+    metrics: tuple[Metric, ...] = ()
 
     @property
     def transient(self) -> str | None:
@@ -166,6 +175,7 @@ class RunRecord:
     finished_at: int | None = None  # when it became done or failed
     executor: str | None = None
     history: tuple[Action, ...] = ()
+    metrics: tuple[Metric, ...] = ()  # of all its outputs
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +184,7 @@ class LineageData:
     user_tags: tuple[Tag, ...]
     finished_at: int | None
     transient: str | None
+    metrics: tuple[Metric, ...] = ()
 
     @property
     def tags(self) -> list[Tag]:
@@ -230,3 +241,23 @@ class PlanGraph:
     links: tuple[PlanGraphLink, ...]
     truncated: bool
     omitted_plans: int  # Plans within reach (depth) that the budget left out
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineStepRun:
+    """A Run downstream of a pipeline run's parameters Data."""
+
+    summary: RunSummary
+    metrics: tuple[Metric, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineRunRecord:
+    """One parameters Data of a pipeline (``knit pipeline run``) and every Run downstream of it."""
+
+    knit_id: str  # of the parameters Data
+    pipeline: str
+    user_tags: tuple[Tag, ...]
+    created_at: int | None
+    steps: int  # active Plans of the pipeline now
+    runs: tuple[PipelineStepRun, ...]

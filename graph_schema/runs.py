@@ -13,8 +13,8 @@ from neo4j import AsyncManagedTransaction
 from .audit import actions
 from .driver import Graph
 from .errors import InvalidInputError, run_not_found
-from .records import Assignment, Mountpoint, RunRecord, RunStatus
-from .summaries import input_mountpoint, run_summary, tag_list
+from .records import Assignment, Metric, Mountpoint, RunRecord, RunStatus
+from .summaries import input_mountpoint, metric_list, run_summary, tag_list
 
 GET_RUN_DETAILS: Final[LiteralString] = """
 UNWIND $runIds AS runId
@@ -27,6 +27,7 @@ RETURN r {.runId, .status, .updatedAt, .exitCode, .exitMessage,
                      i {.path, .pinKnitId, .pinTimestamp, tags: [(i)-[:REQUIRES]->(t:Tag) | [t.key, t.value]]}])}]
         AS inputs,
     [(r)-[made:PRODUCED]->(d:Data) | {knitId: d.knitId, path: made.path, isLog: made.log,
+        metricNames: d.metricNames, metricValues: d.metricValues,
         tags: head([(p)-[:HAS_OUTPUT]->(o:Output) WHERE o.path = made.path |
                     [(o)-[:PUTS]->(t:Tag) | [t.key, t.value]]])}] AS outputs,
     [(r)<-[:ON]-(a:Action) | a {.action, .by, .at}] AS history
@@ -64,7 +65,10 @@ def _run_record(row: dict[str, Any]) -> RunRecord:
     )
     outputs: list[Assignment] = []
     log: Assignment | None = None
-    for o in row["outputs"]:
+    metrics: dict[str, Metric] = {}
+    for o in sorted(row["outputs"], key=lambda o: o["path"]):
+        for metric in metric_list(o["metricNames"], o["metricValues"]):
+            metrics.setdefault(metric.name, metric)
         assignment = Assignment(Mountpoint(o["path"], tag_list(o["tags"])), o["knitId"])
         if o["isLog"]:
             log = assignment
@@ -80,6 +84,7 @@ def _run_record(row: dict[str, Any]) -> RunRecord:
         outputs=tuple(sorted(outputs, key=lambda a: a.mountpoint.path)),
         log=log,
         history=actions(row["history"]),
+        metrics=tuple(metrics.values()),
     )
 
 

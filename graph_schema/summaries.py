@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .records import Exit, Mountpoint, PlanSummary, RunStatus, RunSummary
+from .records import Exit, Metric, Mountpoint, PlanSummary, RunStatus, RunSummary
 from .tags import KEY_ID, KEY_TIMESTAMP, Tag, normalize
 from .timefmt import format_ms
 
@@ -36,6 +36,11 @@ def run_summary(row: Row) -> RunSummary:
         exit=Exit(code, row.get("exitMessage") or "") if code is not None else None,
         plan=plan_summary(row["plan"]),
     )
+
+
+def metric_list(names: list[str] | None, values: list[float] | None) -> tuple[Metric, ...]:
+    """Metrics as stored: parallel lists ``metricNames`` and ``metricValues`` of a Data."""
+    return tuple(Metric(name, float(value)) for name, value in zip(names or (), values or (), strict=False))
 
 
 def tag_list(pairs: list[list[str]] | None) -> tuple[Tag, ...]:

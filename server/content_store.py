@@ -46,6 +46,7 @@ class ContentStore(Protocol):
     def input_path(self, knit_id: str) -> Path: ...
     def digest(self, knit_id: str) -> str: ...
     def size(self, knit_id: str) -> int: ...
+    def read_small_file(self, knit_id: str, name: str, limit: int) -> bytes | None: ...
     def discard(self, knit_id: str) -> None: ...
     def stream_tar(self, knit_id: str) -> Iterator[bytes]: ...
     async def sweep(self, known: Callable[[list[str]], Awaitable[set[str]]]) -> int: ...
@@ -183,6 +184,19 @@ class LocalContentStore:
         entries = (os.lstat(os.path.join(folder, name)) for folder, _, names in os.walk(self.path(knit_id))
                    for name in names)
         return sum(entry.st_size for entry in entries if stat.S_ISREG(entry.st_mode))
+
+    def read_small_file(self, knit_id: str, name: str, limit: int) -> bytes | None:
+        """A regular file at the top of the Data's folder, if there is one of at most ``limit``
+        bytes; a symlink (a Run may write one pointing anywhere) or a larger file is None."""
+        try:
+            fd = os.open(self.path(knit_id) / name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as file:
+            status = os.fstat(file.fileno())
+            if not stat.S_ISREG(status.st_mode) or status.st_size > limit:
+                return None
+            return file.read(limit + 1)[:limit]
 
     def discard(self, knit_id: str) -> None:
         shutil.rmtree(self.path(knit_id), ignore_errors=True)

@@ -2,7 +2,8 @@
 
 Data are green tables, Runs orange, Plans goldenrod clusters with a point per mountpoint; the
 starting Data or Plan is highlighted; Runs without inputs (uploads) hang from ``root#N`` diamonds.
-Plans and Runs are labelled by the plan's name (its ``name=`` annotation, or a pseudo plan's name),
+Plans and Runs are labelled by the plan's name (its ``name=`` annotation, a pipeline step's
+``pipeline / step``, or a pseudo plan's name),
 then its image or, without one, its entrypoint, so two plans of one image tell apart. Ids are cut
 to their first ``SHORT_ID`` characters, the whole id in the node's tooltip (``full_ids`` keeps them).
 """
@@ -23,9 +24,11 @@ from knitgraph.graph_schema.records import (
 )
 from knitgraph.graph_schema.tags import KEY_TRANSIENT
 from knitgraph.graph_schema.timefmt import format_ms
+from knitgraph.pipeline.naming import PIPELINE_ANNOTATION, STEP_ANNOTATION
 
 DATA_COLOR = "#1c9930"
 START_DATA_BACKGROUND = "#d4ecc6"
+METRICS_BACKGROUND = "#FFF6D5"  # metrics.json of the Data, one line each
 RUN_COLOR = "orange"
 PLAN_COLOR = "#DAA520"
 START_PLAN_BACKGROUND = "#EDD9B4"
@@ -69,11 +72,16 @@ def _shown(identifier: str, full_ids: bool) -> str:
 
 
 def plan_name(plan: PlanSummary) -> str | None:
-    """What a person calls the plan: its ``name=`` annotation, else a pseudo plan's name."""
+    """What a person calls the plan: its ``name=`` annotation, else a pipeline step's
+    ``pipeline / step``, else a pseudo plan's name."""
+    found: dict[str, str] = {}
     for annotation in plan.annotations:
         key, _, value = annotation.partition("=")
-        if key.strip() == "name" and value.strip():
-            return value.strip()
+        found.setdefault(key.strip(), value.strip())
+    if found.get("name"):
+        return found["name"]
+    if found.get(PIPELINE_ANNOTATION) and found.get(STEP_ANNOTATION):
+        return f"{found[PIPELINE_ANNOTATION]} / {found[STEP_ANNOTATION]}"
     return plan.name
 
 
@@ -102,6 +110,9 @@ def _data_node(data: LineageData, start: bool, tz: tzinfo, full_ids: bool) -> st
         rows.append(f'<TR><TD COLSPAN="2"><FONT POINT-SIZE="8">{escape(" | ".join(system))}</FONT></TD></TR>')
     if data.user_tags:
         rows.append(f'<TR><TD COLSPAN="2">{_pairs([(t.key, t.value) for t in data.user_tags], ":")}</TD></TR>')
+    if data.metrics:
+        metrics = _pairs([(m.name, f"{m.value:.4g}") for m in data.metrics], " = ")
+        rows.append(f'<TR><TD COLSPAN="2" BGCOLOR="{METRICS_BACKGROUND}">{metrics}</TD></TR>')
     return _node("d" + data.knit_id, f'"{DATA_COLOR}"', rows, tooltip=f"knit#id:{data.knit_id}")
 
 

@@ -61,14 +61,19 @@ export function userTags(tags: readonly string[]): string[] {
 type PlanLike = Pick<ConsolePlanSummaryFragment, "planId" | "name" | "annotations"> &
   Partial<Pick<ConsolePlanSummaryFragment, "image" | "entrypoint" | "args">>;
 
-/** What a person calls the plan: its `name=` annotation, else a pseudo plan's name. */
+/** What a person calls the plan: its `name=` annotation, a pipeline step's "pipeline / step", else a pseudo plan's name. */
 export function planName(plan: PlanLike): string | null {
+  const found = new Map<string, string>();
   for (const annotation of plan.annotations) {
     const at = annotation.indexOf("=");
-    if (at > 0 && annotation.slice(0, at).trim() === "name" && annotation.slice(at + 1).trim()) {
-      return annotation.slice(at + 1).trim();
-    }
+    const key = annotation.slice(0, at).trim();
+    if (at > 0 && !found.has(key)) found.set(key, annotation.slice(at + 1).trim());
   }
+  if (found.get("name")) return found.get("name") ?? null;
+  // A pipeline's step (knit pipeline apply): "pipeline / step".
+  const pipeline = found.get("knitgraph.io/pipeline");
+  const step = found.get("knitgraph.io/pipeline-step");
+  if (pipeline && step) return `${pipeline} / ${step}`;
   return plan.name ?? null;
 }
 

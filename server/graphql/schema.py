@@ -11,11 +11,12 @@ from .errors import KnitErrors
 from .limits import GraphQLLimits
 from .operations.data import DataMutation, DataQuery
 from .operations.lineage import LineageQuery
+from .operations.pipeline_run import PipelineRunQuery
 from .operations.plan import PlanMutation, PlanQuery
 from .operations.run import RunMutation, RunQuery
 from .operations.system import SystemQuery
 
-Query = merge_types("Query", (SystemQuery, DataQuery, PlanQuery, RunQuery, LineageQuery))
+Query = merge_types("Query", (SystemQuery, DataQuery, PlanQuery, RunQuery, LineageQuery, PipelineRunQuery))
 Mutation = merge_types("Mutation", (DataMutation, PlanMutation, RunMutation))
 
 

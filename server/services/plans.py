@@ -18,11 +18,12 @@ async def get_plan(services: Services, plan_id: str) -> PlanRecord:
 
 
 async def find_plans(
-    services: Services, active: bool | None, image: str | None, in_tags: list[str], out_tags: list[str]
+    services: Services, active: bool | None, image: str | None, in_tags: list[str], out_tags: list[str],
+    annotations: list[str] | None = None,
 ) -> list[PlanRecord]:
     return await plan_graph.find_plans(
         services.graph, active=active, image=image, in_tags=[Tag.parse(t) for t in in_tags],
-        out_tags=[Tag.parse(t) for t in out_tags],
+        out_tags=[Tag.parse(t) for t in out_tags], annotations=annotations or [],
     )
 
 

@@ -17,6 +17,7 @@ from knitgraph.graph_schema.errors import ConflictError, NotFoundError, Unavaila
 from knitgraph.graph_schema.records import RunRecord, RunStatus
 from knitgraph.graph_schema.timefmt import now_ms
 
+from .metrics import read_metrics
 from .state import Services
 from .time_window import time_window
 
@@ -46,6 +47,7 @@ async def finish_run(services: Services, run_id: str) -> list[str]:
     failed; the Runs its outputs start exist on return (their ids are returned)."""
     run = await run_graph.get_run(services.graph, run_id)
     digests: dict[str, tuple[str, int]] = {}
+    metrics: dict[str, dict[str, float]] = {}
     for output in [*run.outputs, *([run.log] if run.log else [])]:
         try:
             digest = await anyio.to_thread.run_sync(services.store.digest, output.knit_id)
@@ -53,8 +55,12 @@ async def finish_run(services: Services, run_id: str) -> list[str]:
         except UnsafeArchiveError as exc:
             # Recorded without a digest, such an output cannot be pulled; the log says why.
             logger.warning("run %s: output knit#id:%s is unsafe: %s", run_id, output.knit_id, exc.reason)
+            continue
+        if output is not run.log:
+            metrics[output.knit_id] = await anyio.to_thread.run_sync(read_metrics, services.store, output.knit_id)
     return await lifecycle.finish_run(
-        services.graph, run_id, now=now_ms(), digests=digests, creation=uuid.uuid4().hex
+        services.graph, run_id, now=now_ms(), digests=digests, creation=uuid.uuid4().hex,
+        metrics={knit_id: found for knit_id, found in metrics.items() if found},
     )
 
 

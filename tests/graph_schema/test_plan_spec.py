@@ -98,3 +98,11 @@ def test_limits_are_resources_with_their_own_units() -> None:
     spec = build(resources={"timeout": "30m", "pids": "64", "ephemeral-storage": "2Gi", "output": "5Gi"})
     assert spec.resources == {"cpu": "1", "memory": "1Gi", "timeout": "30m", "pids": "64",
                               "ephemeral-storage": "2Gi", "output": "5Gi"}
+
+
+def test_same_origin_annotation_is_a_user_tag() -> None:
+    spec = build(annotations=["knitgraph.io/same-origin= pipeline-parameters : taxi "])
+    assert spec.annotations == ("knitgraph.io/same-origin=pipeline-parameters:taxi",)
+    for bad in ("taxi", "knit#id:x", "key:"):
+        with pytest.raises(InvalidInputError, match=r"knitgraph\.io/same-origin cannot be"):
+            build(annotations=[f"knitgraph.io/same-origin={bad}"])

@@ -77,13 +77,16 @@ class PlanQuery:
 
     @strawberry.field(
         description="Plans matching every condition: active, image (repository[:tag]), one input "
-        "carrying all inTags, one output or log carrying all outTags. Sorted by planId."
+        "carrying all inTags, one output or log carrying all outTags, all annotations (key=value). "
+        "Sorted by planId."
     )
     async def find_plans(
         self, info: Info, active: bool | None = None, image: str | None = None,
         in_tags: list[str] | None = None, out_tags: list[str] | None = None,
+        annotations: list[str] | None = None,
     ) -> list[Plan]:
-        found = await plan_service.find_plans(info.context.services, active, image, in_tags or [], out_tags or [])
+        found = await plan_service.find_plans(info.context.services, active, image, in_tags or [], out_tags or [],
+                                              annotations or [])
         return [Plan.from_record(p) for p in found]
 
     @strawberry.field(

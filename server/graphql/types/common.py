@@ -77,6 +77,20 @@ class LogPoint:
     tags: list[str]
 
 
+@strawberry.type(description="A number a Run wrote in metrics.json at the top of an output.")
+class Metric:
+    name: str
+    value: float
+
+    @classmethod
+    def from_record(cls, metric: records.Metric) -> Metric:
+        return cls(name=metric.name, value=metric.value)
+
+
+def metric_list(metrics: tuple[records.Metric, ...]) -> list[Metric]:
+    return [Metric.from_record(m) for m in metrics]
+
+
 @strawberry.type(description="Who did what to an object, and when.")
 class Action:
     action: str = strawberry.field(description="pushed, tagged, applied, stopped, aborted, retried or removed")

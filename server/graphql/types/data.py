@@ -6,7 +6,7 @@ import strawberry
 
 from knitgraph.graph_schema import records
 
-from .common import Action, LogPoint, Mountpoint, PlanSummary, RunSummary, tag_strings
+from .common import Action, LogPoint, Metric, Mountpoint, PlanSummary, RunSummary, metric_list, tag_strings
 
 
 @strawberry.type
@@ -44,6 +44,10 @@ class Data:
         description="Bytes of its files (a whole number; Float since GraphQL's Int has 32 bits). Null until a "
         "Run's output is finished."
     )
+    metrics: list[Metric] = strawberry.field(
+        description="What the Run that made it wrote in metrics.json at the top of this output (flat "
+        "name: number, or Kubeflow Pipelines' metrics file); recorded when the Run finished."
+    )
 
     @classmethod
     def from_record(cls, data: records.DataRecord) -> Data:
@@ -71,4 +75,5 @@ class Data:
             content_digest=data.content_digest,
             history=[Action.from_record(a) for a in data.history],
             content_size=data.content_size,
+            metrics=metric_list(data.metrics),
         )

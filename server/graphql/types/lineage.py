@@ -11,7 +11,7 @@ from knitgraph.graph_schema import records
 from knitgraph.graph_schema.timefmt import format_ms, parse_timezone
 
 from ... import dot
-from .common import Mountpoint, RunSummary, tag_strings
+from .common import Metric, Mountpoint, RunSummary, metric_list, tag_strings
 
 FULL_IDS_HELP = "Show whole ids; by default they are cut to 8 characters, the whole id in the tooltip."
 
@@ -23,13 +23,14 @@ class LineageData:
     timestamp: str | None = strawberry.field(description="knit#timestamp: when it was finished.")
     transient: str | None = strawberry.field(description="processing or failed while it is not usable.")
     is_start: bool
+    metrics: list[Metric] = strawberry.field(description="Its metrics (metrics.json), if it has any.")
 
     @classmethod
     def from_record(cls, data: records.LineageData, start: str) -> LineageData:
         return cls(
             knit_id=strawberry.ID(data.knit_id), tags=tag_strings(data.tags),
             timestamp=format_ms(data.finished_at) if data.finished_at is not None else None,
-            transient=data.transient, is_start=data.knit_id == start,
+            transient=data.transient, is_start=data.knit_id == start, metrics=metric_list(data.metrics),
         )
 
 

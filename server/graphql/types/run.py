@@ -7,7 +7,7 @@ import strawberry
 from knitgraph.graph_schema import records
 from knitgraph.graph_schema.timefmt import format_ms
 
-from .common import Action, Exit, PlanSummary, tag_strings
+from .common import Action, Exit, Metric, PlanSummary, metric_list, tag_strings
 from .status import RunStatusValue, to_value
 
 
@@ -47,6 +47,7 @@ class Run:
         description="What executed it: process (a sandboxed host process; the plan's image was not used), "
         "docker or kubernetes."
     )
+    metrics: list[Metric] = strawberry.field(description="The metrics of its outputs (metrics.json), by name.")
 
     @classmethod
     def from_record(cls, run: records.RunRecord) -> Run:
@@ -66,4 +67,5 @@ class Run:
             finished_at=format_ms(run.finished_at) if run.finished_at is not None else None,
             executor=run.executor,
             history=[Action.from_record(a) for a in run.history],
+            metrics=metric_list(run.metrics),
         )

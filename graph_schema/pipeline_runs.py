@@ -1,0 +1,72 @@
+"""Pipeline runs: a parameters Data and everything downstream of it, in one query.
+
+A pipeline run starts from a Data tagged ``<parametersKey>:<pipeline>`` (``knit pipeline run``);
+its Runs are those within reach downstream, ``-[:INPUT_TO|PRODUCED*]->`` (the pruning expansion
+that lineage uses: distinct end nodes only). The tag keys are the pipeline package's; they are
+passed in rather than known here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final, LiteralString
+
+from neo4j import AsyncManagedTransaction
+
+from .driver import Graph
+from .records import Metric, PipelineRunRecord, PipelineStepRun
+from .summaries import metric_list, run_summary, tag_list
+
+FIND_PIPELINE_RUNS: Final[LiteralString] = """
+MATCH (p:Data)-[:TAGGED]->(pt:Tag {key: $parametersKey})
+WHERE ($pipeline IS NULL OR pt.value = $pipeline) AND ($knitId IS NULL OR p.knitId = $knitId)
+  AND ($experiment IS NULL OR EXISTS { (p)-[:TAGGED]->(:Tag {key: $experimentKey, value: $experiment}) })
+MATCH (p)<-[:PRODUCED]-(upload:Run)
+WITH p, pt.value AS pipeline, upload
+ORDER BY upload.finishedAt, p.knitId
+LIMIT $limit
+CALL (p) {
+    MATCH hop = (p)-[:INPUT_TO|PRODUCED*1..100]->(r:Run)
+    WITH r, min(length(hop)) AS distance
+    WHERE r.status <> 'invalidated'
+    MATCH (r)-[:OF_PLAN]->(plan:Plan)
+    WITH r, plan ORDER BY distance, r.createdAt, r.runId
+    RETURN collect({run: r {.runId, .status, .updatedAt, .exitCode, .exitMessage,
+                            plan: plan {.planId, .image, .entrypoint, .args, .name, .annotations}},
+                    metrics: [(r)-[:PRODUCED]->(d:Data) WHERE d.metricNames IS NOT NULL |
+                              [d.metricNames, d.metricValues]]}) AS runs
+}
+RETURN p.knitId AS knitId, pipeline, upload.finishedAt AS createdAt, runs,
+    [(p)-[:TAGGED]->(t:Tag) | [t.key, t.value]] AS tags,
+    COUNT { MATCH (step:Plan) WHERE step.active AND $pipelineAnnotation + pipeline IN step.annotations } AS steps
+"""
+
+
+def _step_run(row: dict[str, Any]) -> PipelineStepRun:
+    metrics: dict[str, Metric] = {}
+    for names, values in row["metrics"]:
+        for metric in metric_list(names, values):
+            metrics.setdefault(metric.name, metric)
+    return PipelineStepRun(run_summary(row["run"]), tuple(metrics.values()))
+
+
+async def _find(tx: AsyncManagedTransaction, params: dict[str, Any]) -> list[PipelineRunRecord]:
+    result = await tx.run(FIND_PIPELINE_RUNS, params)
+    return [
+        PipelineRunRecord(
+            knit_id=row["knitId"], pipeline=row["pipeline"], user_tags=tag_list(row["tags"]),
+            created_at=row["createdAt"], steps=row["steps"], runs=tuple(_step_run(r) for r in row["runs"]),
+        )
+        async for row in result
+    ]
+
+
+async def find_pipeline_runs(
+    graph: Graph, *, parameters_key: str, experiment_key: str, pipeline_annotation: str,
+    pipeline: str | None, experiment: str | None, knit_id: str | None = None, limit: int,
+) -> list[PipelineRunRecord]:
+    """The pipeline runs of ``pipeline`` and/or ``experiment`` (None: any), oldest first, at most
+    ``limit``. ``pipeline_annotation`` is the ``key=`` prefix that marks a pipeline's Plans."""
+    return await graph.read(_find, {
+        "parametersKey": parameters_key, "experimentKey": experiment_key, "pipeline": pipeline,
+        "experiment": experiment, "knitId": knit_id, "limit": limit, "pipelineAnnotation": pipeline_annotation,
+    })
