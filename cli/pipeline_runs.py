@@ -46,7 +46,7 @@ def _number(value: float, exact: bool) -> str:
 
 
 def compare_rows(runs: list[dict[str, Any]], exact: bool = False) -> tuple[list[str], list[list[str]]]:
-    """Headers and rows: one row per pipeline run, a column per parameter and per metric
+    """Headers and rows for CSV: one row per pipeline run, a column per parameter and per metric
     (rounded to 4 significant digits unless ``exact``)."""
     params = sorted({p["name"] for r in runs for p in r["parameters"]})
     metrics = sorted({m["name"] for r in runs for m in r["metrics"]})
@@ -60,23 +60,39 @@ def compare_rows(runs: list[dict[str, Any]], exact: bool = False) -> tuple[list[
     return headers, rows
 
 
-def render_table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
-    return "\n".join(lines) + "\n"
+def render_table(runs: list[dict[str, Any]]) -> str:
+    """The compare view: a column per pipeline run (its knitId cut to 8 characters), a row per
+    parameter and per metric, so that the values to compare sit side by side."""
+    params = sorted({p["name"] for r in runs for p in r["parameters"]})
+    metrics = sorted({m["name"] for r in runs for m in r["metrics"]})
+    given = [{p["name"]: p["value"] for p in r["parameters"]} for r in runs]
+    measured = [{m["name"]: _number(m["value"], False) for m in r["metrics"]} for r in runs]
+    rows: list[list[str]] = [
+        ["pipeline run", *(r["knitId"][:8] for r in runs)],
+        ["pipeline", *(r["pipeline"] for r in runs)],
+        ["experiment", *(r["experiment"] or "" for r in runs)],
+        ["status", *(r["status"] for r in runs)],
+    ]
+    if params:
+        rows.append(["parameters", *("" for _ in runs)])
+        rows += [[f"  {name}", *(g.get(name, "") for g in given)] for name in params]
+    if metrics:
+        rows.append(["metrics", *("" for _ in runs)])
+        rows += [[f"  {name}", *(m.get(name, "") for m in measured)] for name in metrics]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n" for row in rows)
 
 
 def emit_compare(runs: list[dict[str, Any]], fmt: str) -> None:
     if fmt == "json":
         emit_json(runs)
         return
-    headers, rows = compare_rows(runs, exact=fmt == "csv")
     if fmt == "csv":
+        headers, rows = compare_rows(runs, exact=True)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(headers)
         writer.writerows(rows)
         click.echo(buffer.getvalue(), nl=False)
     else:
-        click.echo(render_table(headers, rows), nl=False)
+        click.echo(render_table(runs), nl=False)

@@ -97,17 +97,27 @@ CALL (start) {{
     WITH collect([q, step]) AS within
     UNWIND within[..$planLimit] AS kept
     WITH size(within) AS plansWithin, kept[0] AS q, kept[1] AS step
-    RETURN coalesce(max(plansWithin), 0) AS plansWithin, collect({{
-        plan: q {{.planId, .image, .entrypoint, .args, .name, .annotations, .active}},
-        step: step,
-        inputs: [(q)-[:HAS_INPUT]->(i:Input) |
-                 i {{.path, .pinKnitId, .pinTimestamp, tags: [(i)-[:REQUIRES]->(t:Tag) | [t.key, t.value]]}}],
-        outputs: [(q)-[:HAS_OUTPUT]->(o:Output) | {{
-            path: o.path, isLog: o.isLog, tags: [(o)-[:PUTS]->(t:Tag) | [t.key, t.value]],
-            feeds: [(o)-[:FEEDS]->(i:Input)<-[:HAS_INPUT]-(down:Plan) | [down.planId, i.path]]}}]
-    }}) AS plans
+    RETURN coalesce(max(plansWithin), 0) AS plansWithin, collect({plan_row}) AS plans
 }}
 RETURN plans, plansWithin
+"""
+
+# One Plan of a plan graph: its mountpoints and where its outputs feed (inserted by format()).
+_PLAN_ROW = """{
+        plan: q {.planId, .image, .entrypoint, .args, .name, .annotations, .active},
+        step: step,
+        inputs: [(q)-[:HAS_INPUT]->(i:Input) |
+                 i {.path, .pinKnitId, .pinTimestamp, tags: [(i)-[:REQUIRES]->(t:Tag) | [t.key, t.value]]}],
+        outputs: [(q)-[:HAS_OUTPUT]->(o:Output) | {
+            path: o.path, isLog: o.isLog, tags: [(o)-[:PUTS]->(t:Tag) | [t.key, t.value]],
+            feeds: [(o)-[:FEEDS]->(i:Input)<-[:HAS_INPUT]-(down:Plan) | [down.planId, i.path]]}]
+    }"""
+
+# The active Plans carrying an annotation (a pipeline's steps), each at step 0.
+_ANNOTATED_PLANS = """
+MATCH (q:Plan) WHERE q.active AND $annotation IN q.annotations
+WITH q, 0 AS step ORDER BY q.planId
+RETURN count(q) AS plansWithin, collect({plan_row}) AS plans
 """
 
 
@@ -139,7 +149,7 @@ def plan_graph_query(upstream: bool, downstream: bool, depth: int | None) -> Lit
         branches.append(_PLANS_WITHIN.format(arrow=f"<-[:FEEDS_PLAN*{hops}]-", sign="-"))
     if downstream:
         branches.append(_PLANS_WITHIN.format(arrow=f"-[:FEEDS_PLAN*{hops}]->", sign=""))
-    return _PLAN_GRAPH.format(branches="".join(branches))
+    return _PLAN_GRAPH.format(branches="".join(branches), plan_row=_PLAN_ROW)
 
 
 def _indent(text: str) -> str:
@@ -227,6 +237,14 @@ def _plan_graph(start: str, rows: list[dict[str, Any]], omitted: int) -> PlanGra
         truncated=omitted > 0,
         omitted_plans=omitted,
     )
+
+
+async def get_annotated_plan_graph(graph: Graph, annotation: str) -> PlanGraph:
+    """The active Plans carrying ``annotation`` (``key=value``: a pipeline's steps), linked output to
+    input; empty when there are none."""
+    query: LiteralString = _ANNOTATED_PLANS.format(plan_row=_PLAN_ROW)
+    row = await graph.read(_single_row, query, annotation=annotation)
+    return _plan_graph("", row["plans"] if row else [], omitted=0)
 
 
 async def get_plan_graph(

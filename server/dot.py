@@ -24,7 +24,7 @@ from knitgraph.graph_schema.records import (
 )
 from knitgraph.graph_schema.tags import KEY_TRANSIENT
 from knitgraph.graph_schema.timefmt import format_ms
-from knitgraph.pipeline.naming import PIPELINE_ANNOTATION, STEP_ANNOTATION
+from knitgraph.pipeline.naming import DEFAULTS_ANNOTATION, PIPELINE_ANNOTATION, STEP_ANNOTATION
 
 DATA_COLOR = "#1c9930"
 START_DATA_BACKGROUND = "#d4ecc6"
@@ -178,8 +178,11 @@ def _plan_cluster(plan: PlanGraphPlan, start: bool, full_ids: bool) -> str:
         f"<TR>{_header_cell('Plan', PLAN_COLOR)}<TD>{activeness}</TD><TD{background}>id: {_shown(plan_id, full_ids)}</TD></TR>",
         f'<TR><TD COLSPAN="3">{_producer(plan.summary)}</TD></TR>',
     ]
-    if plan.summary.annotations:
-        pairs = [(key, value) for key, _, value in (text.partition("=") for text in plan.summary.annotations)]
+    # A pipeline step's own annotations are its title already (pipeline / step); the defaults are
+    # in `knit pipeline show`.
+    pairs = [(key, value) for key, _, value in (text.partition("=") for text in plan.summary.annotations)
+             if key not in (PIPELINE_ANNOTATION, STEP_ANNOTATION, DEFAULTS_ANNOTATION)]
+    if pairs:
         rows.append(f'<TR><TD COLSPAN="3">{_pairs(pairs, "=")}</TD></TR>')
     body = [f'\t\t{_id(_point(plan_id, m.path))}[shape=point color="{DATA_COLOR}"];\n'
             f"\t\t{_id(_point(plan_id, m.path))} -> {_id(node)} [label={_id(m.path)} weight=10 penwidth=0.3];\n"

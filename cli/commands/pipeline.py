@@ -96,24 +96,19 @@ def show(cli: CliContext, everything: bool, name: str) -> None:
 
 
 @pipeline.command()
-@graphs.graph_options
+@click.option("--format", "fmt", type=click.Choice(graphs.FORMATS), default="dot", show_default=True,
+              help="dot text, svg or png (rendered with graphviz's `dot`), or json (nodes and edges).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Write to FILE instead of stdout.")
+@click.option("--full-ids", is_flag=True, help="Show whole ids (by default cut to 8 characters).")
 @click.argument("name")
 @pass_cli
-def graph(cli: CliContext, upstream: bool, downstream: bool, numbers: str, max_nodes: int, fmt: str,
-          output: str | None, full_ids: bool, name: str) -> None:
-    """Draw a pipeline's Plans (and the Plans around them) as graphviz dot (or svg, png, json)."""
-    plans = [p for p in pipelines.pipeline_plans(cli.client, name) if p["active"]]
-    if not plans:
-        raise KnitCliError(f"no pipeline named {name!r} is applied", "apply it first: knit pipeline apply FILE.py")
-    first = next((p for p in plans if any(set(parameters_tags(name)) <= set(i["tags"]) for i in p["inputs"])),
-                 plans[0])
-    variables = dict(planId=first["planId"], upstream=upstream, downstream=downstream,
-                     depth=graphs.depth(numbers), maxNodes=max_nodes)
+def graph(cli: CliContext, fmt: str, output: str | None, full_ids: bool, name: str) -> None:
+    """Draw a pipeline's active steps (its Plans) and how they feed each other."""
     if fmt == "json":
-        answer = cli.client.graphql("PlanGraphJson", **variables)["planGraph"]
+        answer = cli.client.graphql("PipelineGraphJson", name=name)["pipelineGraph"]
     else:
-        answer = cli.client.graphql("PlanGraphDot", **variables, fullIds=full_ids)["planGraph"]
-    graphs.warn_if_truncated("pipeline graph", answer, max_nodes)
+        answer = cli.client.graphql("PipelineGraphDot", name=name, fullIds=full_ids)["pipelineGraph"]
     graphs.emit("pipeline graph", fmt, output, answer.get("dot"), answer)
 
 

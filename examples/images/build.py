@@ -1,6 +1,6 @@
 """Build the examples' images in the local container engine, with no registry and no Docker Hub.
 
-    python examples/images/build.py [first-knitfab] [spam-detection] [--rebuild]
+    python examples/images/build.py [first-knitfab] [spam-detection] [kubeflow-pipeline] [--rebuild]
 
 The engine is the one DOCKER_HOST names (Docker, or Podman's Docker-compatible socket:
 `podman system service --time=0 unix:///tmp/podman.sock` and `DOCKER_HOST=unix:///tmp/podman.sock`),
@@ -62,6 +62,10 @@ IMAGES = {
         Image(f"localhost/spam-detection-{step}:v1.0", EXAMPLES / f"spam-detection/scripts/{step}/Dockerfile",
               EXAMPLES / "spam-detection/scripts")
         for step in ("initial-train", "validate", "incremental-train")
+    ],
+    "kubeflow-pipeline": [
+        Image("localhost/kfp-taxi:v1.0", EXAMPLES / "kubeflow-pipeline/scripts/Dockerfile",
+              EXAMPLES / "kubeflow-pipeline/scripts"),
     ],
 }
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from knitgraph.graph_schema import lineage as lineage_graph
+from knitgraph.graph_schema.errors import NotFoundError
 from knitgraph.graph_schema.records import Lineage, PlanGraph, RunStatus
 from knitgraph.graph_schema.runs import parse_statuses
+from knitgraph.pipeline.naming import PIPELINE_ANNOTATION
 
 from .state import Services
 
@@ -28,3 +30,12 @@ async def get_plan_graph(
     return await lineage_graph.get_plan_graph(
         services.graph, plan_id, upstream=upstream, downstream=downstream, depth=depth, max_nodes=max_nodes
     )
+
+
+async def get_pipeline_graph(services: Services, name: str) -> PlanGraph:
+    """A pipeline's active steps (``knit pipeline apply``), linked output to input."""
+    found = await lineage_graph.get_annotated_plan_graph(services.graph, f"{PIPELINE_ANNOTATION}={name}")
+    if not found.plans:
+        raise NotFoundError(f"no pipeline named {name!r} is applied",
+                            "apply it with `knit pipeline apply FILE.py`; `knit plan find` lists the Plans")
+    return found

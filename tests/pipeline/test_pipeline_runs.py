@@ -58,6 +58,13 @@ def test_apply_prints_the_plans_and_is_idempotent(knit: Knit) -> None:
     assert err.count(": unchanged, Plan ") == 6 and "0 registered or changed" in err
     assert len(json.loads(knit("plan", "find", "-o", "pipeline:taxi").stdout)) == 6
 
+    drawn = json.loads(knit("pipeline", "graph", "--format", "json", "taxi").stdout)
+    assert {p["planId"] for p in drawn["plans"]} == set(first.values())
+    assert {(e["fromPath"], e["toPath"]) for e in drawn["edges"]} == {
+        ("/out/train", "/in/features"), ("/out/model", "/in/model"), ("/out/eval", "/in/eval")}
+    assert len(drawn["edges"]) == 6
+    assert "taxi / analyse-2" in knit("pipeline", "graph", "taxi").stdout
+
     shown = json.loads(knit("pipeline", "show", "taxi").stdout)
     assert shown["parameters"] == {"learning_rate": 0.2, "max_rows": 0, "preprocess_mode": "local",
                                    "tfma_mode": "local", "train_steps": 300}
@@ -100,9 +107,13 @@ def test_a_sweep_makes_one_pipeline_run_per_parameter_set(knit: Knit, trips: str
                              for i in run["inputs"] if i["path"] != "/in/parameters"}
                 assert producers <= own
 
-    table = knit("experiment", "show", "sweep").stdout.splitlines()
-    assert table[0].split()[:4] == ["pipeline", "run", "pipeline", "experiment"]
-    assert [line.split()[0] for line in table[1:]] == [first["knitId"], second["knitId"]]
+    # The compare view: a column per pipeline run, a row per parameter and metric.
+    table = {line.split()[0] if not line.startswith("pipeline run") else "run": line.split()[-2:]
+             for line in knit("experiment", "show", "sweep").stdout.splitlines() if len(line.split()) >= 3}
+    assert table["run"] == [first["knitId"][:8], second["knitId"][:8]]
+    assert table["status"] == ["done", "done"] and table["train_steps"] == ["200", "600"]
+    assert table["analyse-1.accuracy"] == [f"{m['value']:.4g}" for found in (first, second)
+                                           for m in found["metrics"] if m["name"] == "analyse-1.accuracy"]
 
     rows = list(csv.DictReader(io.StringIO(knit("metrics", "compare", "-e", "sweep", "--format", "csv").stdout)))
     assert [(r["pipeline run"], r["train_steps"], r["learning_rate"]) for r in rows] == [

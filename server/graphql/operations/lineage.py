@@ -47,3 +47,7 @@ class LineageQuery:
             info.context.services, str(plan_id), upstream, downstream, depth, max_nodes
         )
         return PlanGraph.from_record(found)
+
+    @strawberry.field(description="The active steps (Plans) of a pipeline, linked where an output feeds an input.")
+    async def pipeline_graph(self, info: Info, name: str) -> PlanGraph:
+        return PlanGraph.from_record(await lineage_service.get_pipeline_graph(info.context.services, name))
