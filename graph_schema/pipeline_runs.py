@@ -13,7 +13,7 @@ from typing import Any, Final, LiteralString
 from neo4j import AsyncManagedTransaction
 
 from .driver import Graph
-from .records import Metric, PipelineRunRecord, PipelineStepRun
+from .records import ExperimentRecord, Metric, PipelineRunRecord, PipelineStepRun
 from .summaries import metric_list, run_summary, tag_list
 
 FIND_PIPELINE_RUNS: Final[LiteralString] = """
@@ -38,6 +38,16 @@ CALL (p) {
 RETURN p.knitId AS knitId, pipeline, upload.finishedAt AS createdAt, runs,
     [(p)-[:TAGGED]->(t:Tag) | [t.key, t.value]] AS tags,
     COUNT { MATCH (step:Plan) WHERE step.active AND $pipelineAnnotation + pipeline IN step.annotations } AS steps
+"""
+
+FIND_EXPERIMENTS: Final[LiteralString] = """
+MATCH (p:Data)-[:TAGGED]->(pt:Tag {key: $parametersKey})
+MATCH (p)-[:TAGGED]->(e:Tag {key: $experimentKey})
+MATCH (p)<-[:PRODUCED]-(upload:Run)
+WITH e.value AS name, count(DISTINCT p) AS pipelineRuns, collect(DISTINCT pt.value) AS pipelines,
+     max(upload.finishedAt) AS lastRunAt
+RETURN name, pipelineRuns, pipelines, lastRunAt
+ORDER BY lastRunAt DESC, name
 """
 
 
@@ -70,3 +80,14 @@ async def find_pipeline_runs(
         "parametersKey": parameters_key, "experimentKey": experiment_key, "pipeline": pipeline,
         "experiment": experiment, "knitId": knit_id, "limit": limit, "pipelineAnnotation": pipeline_annotation,
     })
+
+
+async def _experiments(tx: AsyncManagedTransaction, params: dict[str, Any]) -> list[ExperimentRecord]:
+    result = await tx.run(FIND_EXPERIMENTS, params)
+    return [ExperimentRecord(row["name"], row["pipelineRuns"], tuple(sorted(row["pipelines"])), row["lastRunAt"])
+            async for row in result]
+
+
+async def find_experiments(graph: Graph, *, parameters_key: str, experiment_key: str) -> list[ExperimentRecord]:
+    """Every experiment (a tag value on parameters Data), the most recently run first."""
+    return await graph.read(_experiments, {"parametersKey": parameters_key, "experimentKey": experiment_key})

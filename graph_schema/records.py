@@ -261,3 +261,11 @@ class PipelineRunRecord:
     created_at: int | None
     steps: int  # active Plans of the pipeline now
     runs: tuple[PipelineStepRun, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExperimentRecord:
+    name: str
+    pipeline_runs: int
+    pipelines: tuple[str, ...]
+    last_run_at: int | None

@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 DIST: Final = Path(__file__).resolve().parent.parent / "console" / "dist"
 
 # The views the app routes itself; a reload or a pasted link of any of them gets the app.
-VIEWS: Final = ("data", "runs", "plans", "lineage")
+VIEWS: Final = ("data", "runs", "plans", "lineage", "experiments")
 OPEN_PATHS: Final = frozenset({"/", "/signin", "/favicon.svg", *(f"/{view}" for view in VIEWS)})
 OPEN_PREFIXES: Final = ("/assets/", *(f"/{view}/" for view in VIEWS))
 

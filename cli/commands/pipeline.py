@@ -67,9 +67,28 @@ def apply(cli: CliContext, dry_run: bool, name: str | None, pipeline_file: Path)
             for old in outcome.deactivated:
                 note += f"; older Plan {old} deactivated (it makes no new Runs; its Runs and Data stay)"
             log("pipeline apply", f"{compiled.name} step {outcome.step}: {note}")
+        _say_execution(cli, outcomes)
         new = sum(1 for o in outcomes if o.what != "unchanged")
         log("pipeline apply", f"{compiled.name}: {len(outcomes)} steps, {new} registered or changed. "
             f"Start a run with: knit pipeline run {compiled.name} [-p name=value ...]")
+
+
+def _say_execution(cli: CliContext, outcomes: list[pipelines.StepOutcome]) -> None:
+    """How the steps' Runs will execute here, once per distinct answer, with the steps it concerns."""
+    said: dict[str, list[str]] = {}
+    for outcome in outcomes:
+        execution = cli.client.graphql("PlanExecution", planId=outcome.plan_id)["planExecution"]
+        if execution["executor"] == "none":
+            continue
+        what = "its image in a container" if execution["imageUsed"] else "its command as a sandboxed process"
+        said.setdefault(f"Runs execute {what} ({execution['executor']} executor: {execution['why']})", []).append(
+            outcome.step)
+        for notice in execution["notices"]:
+            label = "[WARN]" if notice["level"] == "warning" else "[NOTE]"
+            said.setdefault(f"{label} {notice['message']}\n    advice: {notice['advice']}", []).append(outcome.step)
+    for message, steps in said.items():
+        where = "every step" if len(steps) == len(outcomes) else "steps " + ", ".join(steps)
+        log("pipeline apply", f"{where}: {message}")
 
 
 def _step_view(plan: dict[str, Any]) -> dict[str, Any]:

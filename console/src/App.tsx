@@ -4,6 +4,8 @@ import { BrowserRouter, Navigate, Route, Routes } from "react-router";
 import { Shell } from "./components/Shell";
 import { DataList } from "./views/DataList";
 import { DataPage } from "./views/DataPage";
+import { ExperimentList } from "./views/ExperimentList";
+import { ExperimentPage } from "./views/ExperimentPage";
 import { LineageView } from "./views/LineageView";
 import { NoSuchPage } from "./views/NoSuchPage";
 import { PlanGraphView } from "./views/PlanGraphView";
@@ -28,6 +30,8 @@ export function App() {
           <Route path="plans/:planId" element={<PlanPage />} />
           <Route path="plans/:planId/graph" element={<PlanGraphView />} />
           <Route path="lineage/:knitId" element={<LineageView />} />
+          <Route path="experiments" element={<ExperimentList />} />
+          <Route path="experiments/:name" element={<ExperimentPage />} />
           <Route path="*" element={<NoSuchPage />} />
         </Route>
       </Routes>

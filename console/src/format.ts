@@ -88,3 +88,8 @@ export function planWhat(plan: PlanLike): string | null {
 export function planTitle(plan: PlanLike): string {
   return planName(plan) ?? planWhat(plan) ?? shortId(plan.planId);
 }
+
+/** A metric as knit prints it: 4 significant digits (0.9133, 1.235e+04). */
+export function formatMetric(value: number): string {
+  return Number.parseFloat(value.toPrecision(4)).toString();
+}

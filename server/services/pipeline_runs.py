@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from knitgraph.graph_schema import pipeline_runs
 from knitgraph.graph_schema.errors import InvalidInputError
-from knitgraph.graph_schema.records import Metric, PipelineRunRecord, PipelineStepRun, RunStatus
+from knitgraph.graph_schema.records import ExperimentRecord, Metric, PipelineRunRecord, PipelineStepRun, RunStatus
 from knitgraph.pipeline.naming import (
     EXPERIMENT_TAG,
     PARAMETER_TAG_PREFIX,
@@ -78,3 +78,8 @@ async def find_pipeline_runs(
         limit=limit,
     )
     return [_summarize(r) for r in found]
+
+
+async def find_experiments(services: Services) -> list[ExperimentRecord]:
+    return await pipeline_runs.find_experiments(services.graph, parameters_key=PARAMETERS_TAG,
+                                                experiment_key=EXPERIMENT_TAG)

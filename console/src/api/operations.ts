@@ -30,6 +30,7 @@ graphql(`
     tags
     contentDigest
     contentSize
+    metrics { name value }
     upstream {
       mountpoint { path tags }
       log { tags }
@@ -101,6 +102,7 @@ graphql(`
     log { tags knitId }
     executor
     history { action by at }
+    metrics { name value }
   }
 `);
 
@@ -237,6 +239,27 @@ export const PlanGraph = graphql(`
         log { path tags }
       }
       edges { fromPlanId fromPath toPlanId toPath }
+    }
+  }
+`);
+
+export const Experiments = graphql(`
+  query ConsoleExperiments {
+    experiments { name pipelineRuns pipelines lastRunAt }
+  }
+`);
+
+export const Experiment = graphql(`
+  query ConsoleExperiment($experiment: String!) {
+    pipelineRuns(experiment: $experiment, limit: 1000) {
+      knitId
+      pipeline
+      createdAt
+      status
+      steps
+      parameters { name value }
+      metrics { name value }
+      runs { step run { runId status } }
     }
   }
 `);

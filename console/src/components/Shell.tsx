@@ -59,6 +59,7 @@ function TopBar() {
         <NavLink to="/data" className={tab}>Data</NavLink>
         <NavLink to="/runs" className={tab}>Runs</NavLink>
         <NavLink to="/plans" className={tab}>Plans</NavLink>
+        <NavLink to="/experiments" className={tab}>Experiments</NavLink>
       </nav>
       <div className="topbar-end">
         {/* A full page load: /graphql is the server's GraphiQL page, not a view of this app. */}

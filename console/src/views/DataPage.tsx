@@ -9,6 +9,7 @@ import { DataPage as DataPageQuery, TagData } from "../api/operations";
 import { useAction, useQuery } from "../api/useQuery";
 import { Empty, Facts, Id, Loading, Section, StatusBadge, Tag, Tags, Time } from "../components/bits";
 import { ActionError, ErrorView } from "../components/ErrorView";
+import { MetricsTable } from "../components/MetricsTable";
 import { formatBytes, isSystemTag, planTitle, tagValue } from "../format";
 
 export function DataPage() {
@@ -84,6 +85,12 @@ export function DataPage() {
           ]} />
         </Section>
       </div>
+
+      {data.metrics.length > 0 && (
+        <Section title="Metrics" actions={<span className="muted">from metrics.json, recorded when the Run finished</span>}>
+          <MetricsTable metrics={data.metrics} />
+        </Section>
+      )}
 
       <Section title={`Read by ${data.downstreams.length} Run${data.downstreams.length === 1 ? "" : "s"}`}
         actions={data.downstreams.length > 0 && <Link to={`/runs?in=${data.knitId}`}>as a Run list</Link>}>

@@ -9,6 +9,7 @@ import { useAction, useQuery } from "../api/useQuery";
 import { Empty, Facts, Id, Loading, Section, StatusBadge, Tags, Time } from "../components/bits";
 import { ActionError, ErrorView } from "../components/ErrorView";
 import { LogPanel } from "../components/LogPanel";
+import { MetricsTable } from "../components/MetricsTable";
 import { formatDuration, planTitle, planWhat } from "../format";
 import { RETRIABLE, STOPPABLE, UNFINISHED } from "../status";
 
@@ -125,6 +126,7 @@ export function RunPage() {
               )}
             </ul>
           )}
+          {run.metrics.length > 0 && <MetricsTable metrics={run.metrics} />}
         </Section>
       </div>
 

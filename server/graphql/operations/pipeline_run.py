@@ -6,7 +6,7 @@ import strawberry
 
 from ...services import pipeline_runs as pipeline_run_service
 from ..context import Info
-from ..types.pipeline_run import PipelineRun
+from ..types.pipeline_run import Experiment, PipelineRun
 
 
 @strawberry.type
@@ -22,3 +22,7 @@ class PipelineRunQuery:
         found = await pipeline_run_service.find_pipeline_runs(
             info.context.services, pipeline, experiment, str(knit_id) if knit_id else None, limit)
         return [PipelineRun.from_view(v) for v in found]
+
+    @strawberry.field(description="Every experiment, the most recently run first.")
+    async def experiments(self, info: Info) -> list[Experiment]:
+        return [Experiment.from_record(e) for e in await pipeline_run_service.find_experiments(info.context.services)]

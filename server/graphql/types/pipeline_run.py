@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from knitgraph.graph_schema import records
 from knitgraph.graph_schema.timefmt import format_ms
 
 from ...services.pipeline_runs import PipelineRun as PipelineRunView
@@ -53,3 +54,16 @@ class PipelineRun:
                   for r in view.runs],
             metrics=metric_list(view.metrics),
         )
+
+
+@strawberry.type(description="An experiment: pipeline runs whose parameters carry the tag experiment:<name>.")
+class Experiment:
+    name: str
+    pipeline_runs: int
+    pipelines: list[str]
+    last_run_at: str | None = strawberry.field(description="When its newest pipeline run started.")
+
+    @classmethod
+    def from_record(cls, record: records.ExperimentRecord) -> Experiment:
+        return cls(name=record.name, pipeline_runs=record.pipeline_runs, pipelines=list(record.pipelines),
+                   last_run_at=format_ms(record.last_run_at) if record.last_run_at is not None else None)
