@@ -14,7 +14,7 @@ from knitgraph.pipeline.naming import DEFAULT_EXPERIMENT, STEP_ANNOTATION
 
 from .. import graphs, pipelines
 from ..context import CliContext, pass_cli
-from ..errors import KnitCliError
+from ..errors import Interrupted, KnitCliError
 from ..output import emit_json, log
 from ..pipeline_runs import find_pipeline_run, is_finished, progress_line
 
@@ -131,6 +131,20 @@ def graph(cli: CliContext, fmt: str, output: str | None, full_ids: bool, name: s
     graphs.emit("pipeline graph", fmt, output, answer.get("dot"), answer)
 
 
+def _wait(cli: CliContext, name: str, found: dict[str, Any]) -> dict[str, Any]:
+    """Poll until every step has finished, printing a line whenever progress changes."""
+    last = ""
+    while not is_finished(found):
+        line = progress_line(found)
+        if line != last:
+            log("pipeline run", line)
+            last = line
+        time.sleep(0.5)
+        found = find_pipeline_run(cli.client, name, found["knitId"])
+    log("pipeline run", progress_line(found))
+    return found
+
+
 @pipeline.command()
 @click.option("-p", "--param", "given", multiple=True, metavar="NAME=VALUE", help="A parameter (repeatable).")
 @click.option("-e", "--experiment", default=DEFAULT_EXPERIMENT, show_default=True, metavar="EXPERIMENT",
@@ -154,15 +168,11 @@ def run(cli: CliContext, given: tuple[str, ...], experiment: str, tags: tuple[st
         f"{len(started)} first-step Runs started")
     found = find_pipeline_run(cli.client, name, knit_id)
     if wait:
-        last = ""
-        while not is_finished(found):
-            line = progress_line(found)
-            if line != last:
-                log("pipeline run", line)
-                last = line
-            time.sleep(0.5)
-            found = find_pipeline_run(cli.client, name, knit_id)
-        log("pipeline run", progress_line(found))
+        try:
+            found = _wait(cli, name, found)
+        except KeyboardInterrupt:
+            raise Interrupted(f"interrupted: stopped waiting for pipeline run {knit_id}; it goes on",
+                              f"follow it with `knit experiment show {experiment}`") from None
     emit_json(found)
     if wait and found["status"] != "done":
         raise KnitCliError(f"pipeline run {knit_id} ended {found['status']}",

@@ -79,6 +79,8 @@ def world(served_module: Served) -> World:
     held = knit_json("plan", "apply", str(_plan(cwd, "held", ["kind:pty"], active=False)), env=env, cwd=cwd)
     (held_run,) = knit_json("run", "find", "-p", held["planId"], env=env, cwd=cwd)
     _plan(cwd, "other", ["kind:other"])
+    (cwd / "pty_pipeline.py").write_text(PTY_PIPELINE)
+    knit("pipeline", "apply", "pty_pipeline.py", env=env, cwd=cwd)
     extensions = cwd / "extensions"
     extensions.mkdir()
     (extensions / "knit-hello").write_text(
@@ -87,6 +89,16 @@ def world(served_module: Served) -> World:
     (extensions / "knit-hello").chmod(0o755)
     return World(knit_id, plan_id, run["runId"], held_run["runId"], extensions)
 
+
+# A one-step pipeline whose step sleeps for its parameter `pause` (seconds: the only digits in its
+# parameters.json).
+PTY_PIPELINE = """
+from knitgraph.pipeline import Pipeline
+
+pipeline = Pipeline("pty", parameters={"pause": 0})
+pipeline.step("slow", image="pty:v1", outputs=["out"], annotations={"knitgraph.io/executor": "process"},
+              entrypoint=["sh", "-c", "sleep $(tr -dc 0-9 < /in/parameters/parameters.json)"])
+"""
 
 # (command, exit status, what the screen shows: a regular expression)
 ACTIONS = [
@@ -120,6 +132,13 @@ ACTIONS = [
     ("knit run show --log -f {run_id}", 0, r"hello from the run"),
     ("knit run wait {run_id}", 0, r'"status": "done"'),
     ("knit run stop {held_run_id}", 1, r"Error: prohibited operation: the run is deactivated"),
+    ("knit pipeline apply pty_pipeline.py", 0, r"pty step slow: unchanged, Plan"),
+    ("knit pipeline show pty", 0, r'"pause": 0'),
+    ("knit pipeline graph -o pipeline.dot pty && head -c 7 pipeline.dot", 0, r"digraph"),
+    ("knit pipeline run pty --wait", 0, r"done: 1/1 steps done"),
+    ("knit pipeline run pty -p nope=1", 1, r"has no parameter 'nope' \(its parameters: pause\)"),
+    ("knit experiment show default", 0, r"pipeline run\s+\w{{8}}[\s\S]*pipeline\s+pty"),
+    ("knit metrics compare -p pty --format csv", 0, r"pipeline run,pipeline,experiment,status,pause"),
     ("knitgraph status", 0, r"api server: up"),
     ("knitgraph user list", 0, r"admin"),
     ("knitgraph token list", 0, r"admin"),
@@ -161,3 +180,17 @@ def test_ctrl_c_while_following_ends_cleanly_with_130(served_module: Served, wor
     assert status == 130, screen
     assert f"interrupted: stopped following the log of run {run['runId']}" in screen, screen
     assert "Traceback" not in screen and "Aborted!" not in screen, screen
+
+
+def test_ctrl_c_while_waiting_for_a_pipeline_run_ends_cleanly_with_130(served_module: Served, world: World) -> None:
+    env, cwd = served_module.knit_env, served_module.cwd
+    terminal = Terminal("knit pipeline run pty -e pty-interrupted -p pause=30 --wait", env=env, cwd=cwd)
+    terminal.expect(r"running: 0/1 steps done \(slow (waiting|ready|starting|running)\)")
+    terminal.interrupt()
+    status, screen = terminal.finish()
+    assert status == 130, screen
+    assert re.search(r"interrupted: stopped waiting for pipeline run \S+; it goes on", screen), screen
+    assert "knit experiment show pty-interrupted" in screen and "Traceback" not in screen, screen
+    (found,) = knit_json("metrics", "compare", "-e", "pty-interrupted", "--format", "json", env=env, cwd=cwd)
+    assert found["status"] == "running"  # the pipeline run goes on
+    knit("run", "stop", "--fail", found["runs"][0]["run"]["runId"], env=env, cwd=cwd)
