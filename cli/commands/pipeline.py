@@ -10,7 +10,7 @@ import click
 
 from knitgraph.pipeline import PipelineError, compile_pipeline, load_pipelines
 from knitgraph.pipeline.compiler import parameters_tags
-from knitgraph.pipeline.naming import DEFAULT_EXPERIMENT, STEP_ANNOTATION
+from knitgraph.pipeline.naming import DATA_TAG, DEFAULT_EXPERIMENT, STEP_ANNOTATION
 
 from .. import graphs, pipelines
 from ..context import CliContext, pass_cli
@@ -131,6 +131,24 @@ def graph(cli: CliContext, fmt: str, output: str | None, full_ids: bool, name: s
     graphs.emit("pipeline graph", fmt, output, answer.get("dot"), answer)
 
 
+def _incomplete(found: dict[str, Any], plans: list[dict[str, Any]]) -> KnitCliError:
+    """Which steps never ran: the first ones of them (the others wait on those)."""
+    by_step = {str(pipelines.annotation(p, STEP_ANNOTATION)): p for p in plans}
+    missing = set(by_step) - {r["step"] for r in found["runs"]}
+
+    def upstream(plan: dict[str, Any]) -> set[str]:
+        return {tag.partition(":")[2].rpartition(".")[0] for i in plan["inputs"] for tag in i["tags"]
+                if tag.startswith(f"{DATA_TAG}:")}
+
+    first = sorted(s for s in missing if not upstream(by_step[s]) & missing)
+    after = len(missing) - len(first)
+    return KnitCliError(
+        f"pipeline run {found['knitId']} ended incomplete: no Run of {', '.join(first)}"
+        + (f" (nor of the {after} steps after them)" if after else ""),
+        "a step runs when Data match every input it reads; see which input has none: "
+        + "; ".join(f"knit plan show {by_step[s]['planId']}" for s in first[:3]))
+
+
 def _wait(cli: CliContext, name: str, found: dict[str, Any]) -> dict[str, Any]:
     """Poll until every step has finished, printing a line whenever progress changes."""
     last = ""
@@ -174,6 +192,8 @@ def run(cli: CliContext, given: tuple[str, ...], experiment: str, tags: tuple[st
             raise Interrupted(f"interrupted: stopped waiting for pipeline run {knit_id}; it goes on",
                               f"follow it with `knit experiment show {experiment}`") from None
     emit_json(found)
+    if wait and found["status"] == "incomplete":
+        raise _incomplete(found, [p for p in plans if p["active"]])
     if wait and found["status"] != "done":
         raise KnitCliError(f"pipeline run {knit_id} ended {found['status']}",
                            f"see its Runs: knit experiment show {experiment}; knit run show --log RUN_ID")

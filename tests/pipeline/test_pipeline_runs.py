@@ -143,3 +143,10 @@ def test_a_failing_step_fails_the_pipeline_run(knit: Knit, trips: str) -> None:
     found = json.loads(result.stdout)
     assert found["status"] == "failed"
     assert {r["run"]["status"] for r in found["runs"]} == {"failed"}
+
+
+def test_a_pipeline_run_without_its_input_data_says_which_steps_never_ran(knit: Knit) -> None:
+    applied(knit)  # no trips pushed
+    result = knit("pipeline", "run", "taxi", "--wait", "-e", "no-trips", expect=1)
+    assert "ended incomplete: no Run of preprocess-1, preprocess-2 (nor of the 4 steps after them)" in result.stderr
+    assert "see which input has none: knit plan show " in result.stderr
