@@ -15,6 +15,7 @@ from knitgraph.pipeline.naming import DATA_TAG, DEFAULT_EXPERIMENT, STEP_ANNOTAT
 from .. import graphs, pipelines
 from ..context import CliContext, pass_cli
 from ..errors import Interrupted, KnitCliError
+from ..execution import execution_lines
 from ..output import emit_json, log
 from ..pipeline_runs import find_pipeline_run, is_finished, progress_line
 
@@ -77,15 +78,8 @@ def _say_execution(cli: CliContext, outcomes: list[pipelines.StepOutcome]) -> No
     """How the steps' Runs will execute here, once per distinct answer, with the steps it concerns."""
     said: dict[str, list[str]] = {}
     for outcome in outcomes:
-        execution = cli.client.graphql("PlanExecution", planId=outcome.plan_id)["planExecution"]
-        if execution["executor"] == "none":
-            continue
-        what = "its image in a container" if execution["imageUsed"] else "its command as a sandboxed process"
-        said.setdefault(f"Runs execute {what} ({execution['executor']} executor: {execution['why']})", []).append(
-            outcome.step)
-        for notice in execution["notices"]:
-            label = "[WARN]" if notice["level"] == "warning" else "[NOTE]"
-            said.setdefault(f"{label} {notice['message']}\n    advice: {notice['advice']}", []).append(outcome.step)
+        for line in execution_lines(cli.client, outcome.plan_id):
+            said.setdefault(line, []).append(outcome.step)
     for message, steps in said.items():
         where = "every step" if len(steps) == len(outcomes) else "steps " + ", ".join(steps)
         log("pipeline apply", f"{where}: {message}")

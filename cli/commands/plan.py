@@ -11,6 +11,7 @@ import click
 from .. import flags, graphs, plan_template
 from ..context import CliContext, pass_cli
 from ..errors import KnitCliError
+from ..execution import execution_lines
 from ..output import emit_json, knitfab_shape, log
 from ..plan_file import read_plan_file
 
@@ -21,14 +22,8 @@ def _print_plan(plan: Any) -> None:
 
 def _say_execution(cli: CliContext, command: str, plan_id: str) -> None:
     """On stderr: how the plan's Runs will execute here, and what would make them fail."""
-    execution = cli.client.graphql("PlanExecution", planId=plan_id)["planExecution"]
-    if execution["executor"] == "none":
-        return
-    what = "its image in a container" if execution["imageUsed"] else "its command as a sandboxed process"
-    log(command, f"Runs execute {what} ({execution['executor']} executor: {execution['why']})")
-    for notice in execution["notices"]:
-        label = "[WARN]" if notice["level"] == "warning" else "[NOTE]"
-        log(command, f"{label} {notice['message']}\n    advice: {notice['advice']}")
+    for line in execution_lines(cli.client, plan_id):
+        log(command, line)
 
 
 def _active_flag(text: str) -> bool | None:
