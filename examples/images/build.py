@@ -1,6 +1,7 @@
 """Build the examples' images in the local container engine, with no registry and no Docker Hub.
 
-    python examples/images/build.py [first-knitfab] [spam-detection] [kubeflow-pipeline] [--rebuild]
+    python examples/images/build.py [first-knitfab] [spam-detection] [kubeflow-pipeline] [object-detection-prep]
+                                    [--rebuild]
 
 The engine is the one DOCKER_HOST names (Docker, or Podman's Docker-compatible socket:
 `podman system service --time=0 unix:///tmp/podman.sock` and `DOCKER_HOST=unix:///tmp/podman.sock`),
@@ -66,6 +67,10 @@ IMAGES = {
     "kubeflow-pipeline": [
         Image("localhost/kfp-taxi:v1.0", EXAMPLES / "kubeflow-pipeline/scripts/Dockerfile",
               EXAMPLES / "kubeflow-pipeline/scripts"),
+    ],
+    "object-detection-prep": [
+        Image("localhost/object-detection-prep:v1.0", EXAMPLES / "object-detection-prep/scripts/Dockerfile",
+              EXAMPLES / "object-detection-prep/scripts"),
     ],
 }
 
