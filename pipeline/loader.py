@@ -32,7 +32,7 @@ def load_pipelines(path: Path) -> list[Pipeline]:
     except Exception as exc:  # the user's code: any error is theirs, reported with its line
         where = _line_in(path, exc)
         raise PipelineError(f"pipeline file raised {type(exc).__name__}: {exc}",
-                            "fix the pipeline file (the line is above) and try again", where) from exc
+                            "fix the pipeline file at that line and apply it again", where) from exc
     found: list[Pipeline] = []
     for value in namespace.values():
         if isinstance(value, Pipeline) and value not in found:
