@@ -49,6 +49,7 @@ CALL (start) {{
     }}
     WITH r, min(abs(step)) * sign(min(step)) AS step
     WHERE r.status <> 'invalidated' AND ($statuses IS NULL OR r.status IN $statuses)
+      AND ($maxStep IS NULL OR abs(step) <= $maxStep)
     ORDER BY abs(step), r.updatedAt, r.runId
     // All of them are counted (the sort had to see them all anyway); the nearest are kept.
     WITH collect([r, step]) AS within
@@ -93,6 +94,7 @@ CALL (start) {{
 {branches}
     }}
     WITH q, step
+    WHERE $maxStep IS NULL OR abs(step) <= $maxStep
     ORDER BY abs(step), q.planId
     WITH collect([q, step]) AS within
     UNWIND within[..$planLimit] AS kept
@@ -121,12 +123,20 @@ RETURN count(q) AS plansWithin, collect({plan_row}) AS plans
 """
 
 
+# Deeper than this, the walk is written unbounded and the steps are cut by ``$maxStep`` instead:
+# Neo4j's planner estimates a bounded var-length pattern length by length, and a bound in the
+# billions makes it fail ("selectivity was Infinity") or never finish planning.
+LITERAL_DEPTH_LIMIT = 32
+
+
 def _bound(depth: int | None, *, runs: bool) -> str:
     """The relationship-count bound of a traversal ``depth`` steps deep (``None``: no bound)."""
     if depth is None:
         return ""  # no bound
     if depth < 1:
         raise InvalidInputError(f"depth must be a positive integer, not {depth}", "give 1 or more, or leave it out for all")
+    if depth > LITERAL_DEPTH_LIMIT:
+        return ""  # cut by $maxStep
     return f"..{2 * depth - 1 if runs else depth}"
 
 
@@ -206,7 +216,7 @@ async def get_lineage(
         upstream = downstream = True
     query = lineage_query(upstream, downstream, depth)
     row = await graph.read(
-        _single_row, query, knitId=knit_id, runLimit=max_nodes,
+        _single_row, query, knitId=knit_id, runLimit=max_nodes, maxStep=depth,
         statuses=[s.value for s in statuses] if statuses is not None else None,
     )
     if row is None:
@@ -256,7 +266,7 @@ async def get_plan_graph(
     if not upstream and not downstream:
         upstream = downstream = True
     query = plan_graph_query(upstream, downstream, depth)
-    row = await graph.read(_single_row, query, planId=plan_id, planLimit=max_nodes)
+    row = await graph.read(_single_row, query, planId=plan_id, planLimit=max_nodes, maxStep=depth)
     if row is None:
         raise plan_not_found(plan_id)
     return _plan_graph(plan_id, row["plans"], omitted=row["plansWithin"] - len(row["plans"]))

@@ -269,3 +269,30 @@ class ExperimentRecord:
     pipeline_runs: int
     pipelines: tuple[str, ...]
     last_run_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class InputMatch:
+    """How one Data fares against one input of a Plan."""
+
+    path: str
+    required: tuple[Tag, ...]
+    missing: tuple[Tag, ...]  # required tags the Data lacks
+    pin_knit_id: str | None
+    pin_timestamp: int | None
+    nominated: bool  # the Data feeds this input now
+    candidates: int  # Data nominated for this input, this one included
+
+
+@dataclass(frozen=True, slots=True)
+class PlanExplanation:
+    """Why a Data is, or is not, an input of a Plan, and the Runs it made there."""
+
+    plan_id: str
+    plan_active: bool
+    annotations: tuple[str, ...]
+    knit_id: str
+    producer_status: RunStatus
+    producer_finished_at: int | None
+    inputs: tuple[InputMatch, ...]
+    runs: tuple[RunSummary, ...]  # Runs of the Plan that read the Data

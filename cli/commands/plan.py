@@ -1,4 +1,4 @@
-"""``knit plan``: template, apply, show, find, active, resource, annotate, serviceaccount."""
+"""``knit plan``: template, apply, show, find, active, resource, annotate, serviceaccount, graph, explain."""
 
 from __future__ import annotations
 
@@ -88,12 +88,19 @@ def show(cli: CliContext, plan_id: str) -> None:
 @click.option("--image", metavar="IMAGE[:TAG]", help="Only plans of this image repository (and tag).")
 @click.option("-i", "--in-tag", "in_tags", multiple=True, metavar="KEY:VALUE", help="One input carries all these.")
 @click.option("-o", "--out-tag", "out_tags", multiple=True, metavar="KEY:VALUE", help="One output or log carries all.")
+@click.option("-a", "--annotation", "annotations", multiple=True, metavar="KEY=VALUE",
+              help="The plan has this annotation (e.g. knitgraph.io/pipeline=taxi).")
 @pass_cli
-def find(cli: CliContext, active: str, image: str | None, in_tags: tuple[str, ...], out_tags: tuple[str, ...]) -> None:
+def find(cli: CliContext, active: str, image: str | None, in_tags: tuple[str, ...], out_tags: tuple[str, ...],
+         annotations: tuple[str, ...]) -> None:
     """List plans matching every condition, as a JSON array."""
+    for annotation in annotations:
+        if "=" not in annotation:
+            raise click.UsageError(f"--annotation '{annotation}': write KEY=VALUE")
     found = cli.client.graphql(
         "FindPlans", active=_active_flag(active), image=image,
         inTags=[flags.tag(t, user=False) for t in in_tags], outTags=[flags.tag(t, user=False) for t in out_tags],
+        annotations=list(annotations),
     )["findPlans"]
     _print_plan(found)
 
@@ -180,3 +187,28 @@ def graph(cli: CliContext, upstream: bool, downstream: bool, numbers: str, max_n
         answer = cli.client.graphql("PlanGraphDot", **variables, fullIds=full_ids)["planGraph"]
     graphs.warn_if_truncated("plan graph", answer, max_nodes)
     graphs.emit("plan graph", fmt, output, answer.get("dot"), answer)
+
+
+@plan.command()
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.argument("plan_id")
+@click.argument("knit_id")
+@pass_cli
+def explain(cli: CliContext, fmt: str, plan_id: str, knit_id: str) -> None:
+    """Say whether Data KNIT_ID is an input of the plan, and why no Run came of it.
+
+    Per input: does the Data match, and if not, the tags it lacks, the pins it fails, or its
+    producing Run's status; then the Runs that read it, or why there are none.
+    """
+    found = cli.client.graphql("ExplainPlan", planId=plan_id, knitId=knit_id)["explainPlan"]
+    if fmt == "json":
+        emit_json(found)
+        return
+    lines = [found["summary"]]
+    for item in found["inputs"]:
+        if item["matches"]:
+            lines.append(f"  {item['path']}: matches ({item['candidates']} Data feed it)")
+        else:
+            lines.append(f"  {item['path']}: no: {'; '.join(item['reasons'])}")
+            lines.append(f"      requires {', '.join(item['requiredTags']) or 'no tag'}")
+    click.echo("\n".join(lines))

@@ -57,6 +57,9 @@ def test_apply_prints_the_plans_and_is_idempotent(knit: Knit) -> None:
     assert plan_ids(knit) == first
     assert err.count(": unchanged, Plan ") == 6 and "0 registered or changed" in err
     assert len(json.loads(knit("plan", "find", "-o", "pipeline:taxi").stdout)) == 6
+    steps = json.loads(knit("plan", "find", "-a", "knitgraph.io/pipeline=taxi", "-a",
+                            "knitgraph.io/pipeline-step=train-2").stdout)
+    assert [p["planId"] for p in steps] == [first["train-2"]]
 
     drawn = json.loads(knit("pipeline", "graph", "--format", "json", "taxi").stdout)
     assert {p["planId"] for p in drawn["plans"]} == set(first.values())

@@ -11,6 +11,8 @@ import pytest
 import yaml
 from starlette.testclient import TestClient
 
+from knitgraph.graph_schema import lineage as lineage_module
+
 from ..conftest import Knit, graphql
 
 
@@ -229,3 +231,21 @@ def test_plans_of_one_image_are_told_apart_by_name(knit: Knit, tmp_path: Path) -
     knit("plan", "apply", str(second))
     dot = knit("plan", "graph", first).stdout
     assert "<B>prepare</B><BR/>image = shared:v1" in dot and "<B>train</B><BR/>image = shared:v1" in dot
+
+
+def test_huge_depths_answer_at_once_and_deep_walks_are_cut_by_step(
+    knit: Knit, branching: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ids = branching
+    plans = json.loads(ids["plans"])
+    # A bound in the billions once made Neo4j's planner fail or never finish (found by the fuzzer).
+    assert nodes(lineage(knit, ids["d"], "-u", "-n", str(2**31 - 1))) == nodes(lineage(knit, ids["d"], "-u", "-n", "all"))
+    huge = json.loads(knit("plan", "graph", "--format", "json", "-n", str(2**31 - 1), plans["p2"]).stdout)
+    assert len(huge["plans"]) == 3
+    # Past the literal limit the walk is unbounded and cut by step: the same answers as a bound.
+    expected = {n: nodes(lineage(knit, ids["d"], "-u", "-n", n)) for n in ("1", "2")}
+    monkeypatch.setattr(lineage_module, "LITERAL_DEPTH_LIMIT", 0)
+    for n, found in expected.items():
+        assert nodes(lineage(knit, ids["d"], "-u", "-n", n)) == found
+    one_hop = json.loads(knit("plan", "graph", "--format", "json", "-u", "-n", "1", plans["p3"]).stdout)
+    assert {p["planId"] for p in one_hop["plans"]} == {plans["p3"], plans["p2"]}

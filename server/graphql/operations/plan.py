@@ -10,8 +10,10 @@ from knitgraph.graph_schema.plan_spec import PlanSpec
 
 from ...auth.roles import CanEdit
 from ...services import execution as execution_service
+from ...services import explain as explain_service
 from ...services import plans as plan_service
 from ..context import Info
+from ..types.explanation import PlanExplanation
 from ..types.plan import Plan, PlanExecution
 
 
@@ -95,6 +97,14 @@ class PlanQuery:
     )
     async def plan_execution(self, info: Info, plan_id: strawberry.ID) -> PlanExecution:
         return PlanExecution.from_record(await execution_service.plan_execution(info.context.services, str(plan_id)))
+
+    @strawberry.field(
+        description="Whether a Data is an input of the plan (per input: the tags it lacks, pins, its producing "
+        "Run's status), and if it is, the Runs that read it or why there are none."
+    )
+    async def explain_plan(self, info: Info, plan_id: strawberry.ID, knit_id: strawberry.ID) -> PlanExplanation:
+        found = await explain_service.explain(info.context.services, str(plan_id), str(knit_id))
+        return PlanExplanation.from_explanation(found)
 
 
 @strawberry.type
