@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from knitgraph.graph_schema.plan_spec import annotation_value
 from knitgraph.pipeline import CompiledPipeline, CompiledStep
 from knitgraph.pipeline.naming import (
     DEFAULTS_ANNOTATION,
@@ -37,13 +38,13 @@ class StepOutcome:
 
 
 def annotation(plan: dict[str, Any], key: str) -> str | None:
-    prefix = f"{key}="
-    return next((a[len(prefix):] for a in plan.get("annotations") or [] if a.startswith(prefix)), None)
+    """The value of annotation ``key`` of a Plan as the API gives it."""
+    return annotation_value(plan.get("annotations") or [], key)
 
 
-def pipeline_plans(client: KnitClient, pipeline: str, step: str | None = None) -> list[dict[str, Any]]:
-    wanted = [f"{PIPELINE_ANNOTATION}={pipeline}", *([f"{STEP_ANNOTATION}={step}"] if step else [])]
-    return list(client.graphql("PipelinePlans", annotations=wanted)["findPlans"])
+def pipeline_plans(client: KnitClient, pipeline: str) -> list[dict[str, Any]]:
+    """Every Plan of the pipeline, older versions of its steps included."""
+    return list(client.graphql("PipelinePlans", annotations=[f"{PIPELINE_ANNOTATION}={pipeline}"])["findPlans"])
 
 
 def _sync_annotations(client: KnitClient, plan: dict[str, Any], wanted: list[str]) -> None:
@@ -61,11 +62,10 @@ def _sync_resources(client: KnitClient, plan: dict[str, Any], wanted: dict[str, 
         client.graphql("ChangePlanResources", planId=plan["planId"], set=changed, unset=[])
 
 
-def apply_step(client: KnitClient, pipeline: str, step: CompiledStep) -> StepOutcome:
-    """Register one step's Plan unless an equivalent one exists; the step's other Plans are
-    deactivated, so only this one makes new Runs."""
+def apply_step(client: KnitClient, step: CompiledStep, before: list[dict[str, Any]]) -> StepOutcome:
+    """Register one step's Plan unless an equivalent one exists; the step's other Plans (``before``)
+    are deactivated, so only this one makes new Runs."""
     spec = PlanFile.model_validate(step.plan).to_spec_input()
-    before = pipeline_plans(client, pipeline, step.name)
     try:
         applied = client.graphql("ApplyPlan", spec=spec)["applyPlan"]
         what = "new"
@@ -91,7 +91,9 @@ def apply_step(client: KnitClient, pipeline: str, step: CompiledStep) -> StepOut
 
 
 def apply_pipeline(client: KnitClient, compiled: CompiledPipeline) -> list[StepOutcome]:
-    return [apply_step(client, compiled.name, step) for step in compiled.steps]
+    registered = pipeline_plans(client, compiled.name)
+    return [apply_step(client, step, [p for p in registered if annotation(p, STEP_ANNOTATION) == step.name])
+            for step in compiled.steps]
 
 
 def defaults_of(plans: list[dict[str, Any]], pipeline: str) -> dict[str, ParameterValue]:

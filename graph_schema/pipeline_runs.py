@@ -13,8 +13,8 @@ from typing import Any, Final, LiteralString
 from neo4j import AsyncManagedTransaction
 
 from .driver import Graph
-from .records import ExperimentRecord, Metric, PipelineRunRecord, PipelineStepRun
-from .summaries import metric_list, run_summary, tag_list
+from .records import ExperimentRecord, PipelineRunRecord, PipelineStepRun
+from .summaries import run_metrics, run_summary, tag_list
 
 FIND_PIPELINE_RUNS: Final[LiteralString] = """
 MATCH (p:Data)-[:TAGGED]->(pt:Tag {key: $parametersKey})
@@ -32,8 +32,8 @@ CALL (p) {
     WITH r, plan ORDER BY distance, r.createdAt, r.runId
     RETURN collect({run: r {.runId, .status, .updatedAt, .exitCode, .exitMessage,
                             plan: plan {.planId, .image, .entrypoint, .args, .name, .annotations}},
-                    metrics: [(r)-[:PRODUCED]->(d:Data) WHERE d.metricNames IS NOT NULL |
-                              [d.metricNames, d.metricValues]]}) AS runs
+                    metrics: [(r)-[made:PRODUCED]->(d:Data) WHERE d.metricNames IS NOT NULL |
+                              [made.path, d.metricNames, d.metricValues]]}) AS runs
 }
 RETURN p.knitId AS knitId, pipeline, upload.finishedAt AS createdAt, runs,
     [(p)-[:TAGGED]->(t:Tag) | [t.key, t.value]] AS tags,
@@ -52,11 +52,7 @@ ORDER BY lastRunAt DESC, name
 
 
 def _step_run(row: dict[str, Any]) -> PipelineStepRun:
-    metrics: dict[str, Metric] = {}
-    for names, values in row["metrics"]:
-        for metric in metric_list(names, values):
-            metrics.setdefault(metric.name, metric)
-    return PipelineStepRun(run_summary(row["run"]), tuple(metrics.values()))
+    return PipelineStepRun(run_summary(row["run"]), run_metrics(row["metrics"]))
 
 
 async def _find(tx: AsyncManagedTransaction, params: dict[str, Any]) -> list[PipelineRunRecord]:

@@ -13,8 +13,8 @@ from neo4j import AsyncManagedTransaction
 from .audit import actions
 from .driver import Graph
 from .errors import InvalidInputError, run_not_found
-from .records import Assignment, Metric, Mountpoint, RunRecord, RunStatus
-from .summaries import input_mountpoint, metric_list, run_summary, tag_list
+from .records import Assignment, Mountpoint, RunRecord, RunStatus
+from .summaries import input_mountpoint, run_metrics, run_summary, tag_list
 
 GET_RUN_DETAILS: Final[LiteralString] = """
 UNWIND $runIds AS runId
@@ -65,10 +65,7 @@ def _run_record(row: dict[str, Any]) -> RunRecord:
     )
     outputs: list[Assignment] = []
     log: Assignment | None = None
-    metrics: dict[str, Metric] = {}
-    for o in sorted(row["outputs"], key=lambda o: o["path"]):
-        for metric in metric_list(o["metricNames"], o["metricValues"]):
-            metrics.setdefault(metric.name, metric)
+    for o in row["outputs"]:
         assignment = Assignment(Mountpoint(o["path"], tag_list(o["tags"])), o["knitId"])
         if o["isLog"]:
             log = assignment
@@ -84,7 +81,7 @@ def _run_record(row: dict[str, Any]) -> RunRecord:
         outputs=tuple(sorted(outputs, key=lambda a: a.mountpoint.path)),
         log=log,
         history=actions(row["history"]),
-        metrics=tuple(metrics.values()),
+        metrics=run_metrics((o["path"], o["metricNames"], o["metricValues"]) for o in row["outputs"]),
     )
 
 

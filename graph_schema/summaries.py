@@ -6,7 +6,7 @@ written out in each query), and these functions are the one place that reads the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .records import Exit, Metric, Mountpoint, PlanSummary, RunStatus, RunSummary
@@ -41,6 +41,16 @@ def run_summary(row: Row) -> RunSummary:
 def metric_list(names: list[str] | None, values: list[float] | None) -> tuple[Metric, ...]:
     """Metrics as stored: parallel lists ``metricNames`` and ``metricValues`` of a Data."""
     return tuple(Metric(name, float(value)) for name, value in zip(names or (), values or (), strict=False))
+
+
+def run_metrics(outputs: Iterable[tuple[str, list[str] | None, list[float] | None]]) -> tuple[Metric, ...]:
+    """A Run's metrics: those of its outputs ``(path, metricNames, metricValues)``, by output path;
+    a name two outputs write is the first output's."""
+    merged: dict[str, Metric] = {}
+    for _, names, values in sorted(outputs, key=lambda output: output[0]):
+        for metric in metric_list(names, values):
+            merged.setdefault(metric.name, metric)
+    return tuple(merged.values())
 
 
 def tag_list(pairs: list[list[str]] | None) -> tuple[Tag, ...]:

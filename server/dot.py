@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import tzinfo
 from html import escape
 
+from knitgraph.graph_schema.plan_spec import annotation_value
 from knitgraph.graph_schema.records import (
     Lineage,
     LineageData,
@@ -74,14 +75,14 @@ def _shown(identifier: str, full_ids: bool) -> str:
 def plan_name(plan: PlanSummary) -> str | None:
     """What a person calls the plan: its ``name=`` annotation, else a pipeline step's
     ``pipeline / step``, else a pseudo plan's name."""
-    found: dict[str, str] = {}
     for annotation in plan.annotations:
         key, _, value = annotation.partition("=")
-        found.setdefault(key.strip(), value.strip())
-    if found.get("name"):
-        return found["name"]
-    if found.get(PIPELINE_ANNOTATION) and found.get(STEP_ANNOTATION):
-        return f"{found[PIPELINE_ANNOTATION]} / {found[STEP_ANNOTATION]}"
+        if key.strip() == "name" and value.strip():
+            return value.strip()
+    pipeline = annotation_value(plan.annotations, PIPELINE_ANNOTATION)
+    step = annotation_value(plan.annotations, STEP_ANNOTATION)
+    if pipeline and step:
+        return f"{pipeline} / {step}"
     return plan.name
 
 

@@ -63,18 +63,23 @@ type PlanLike = Pick<ConsolePlanSummaryFragment, "planId" | "name" | "annotation
 
 /** What a person calls the plan: its `name=` annotation, a pipeline step's "pipeline / step", else a pseudo plan's name. */
 export function planName(plan: PlanLike): string | null {
-  const found = new Map<string, string>();
   for (const annotation of plan.annotations) {
     const at = annotation.indexOf("=");
-    const key = annotation.slice(0, at).trim();
-    if (at > 0 && !found.has(key)) found.set(key, annotation.slice(at + 1).trim());
+    if (at > 0 && annotation.slice(0, at).trim() === "name" && annotation.slice(at + 1).trim()) {
+      return annotation.slice(at + 1).trim();
+    }
   }
-  if (found.get("name")) return found.get("name") ?? null;
   // A pipeline's step (knit pipeline apply): "pipeline / step".
-  const pipeline = found.get("knitgraph.io/pipeline");
-  const step = found.get("knitgraph.io/pipeline-step");
+  const pipeline = annotationValue(plan.annotations, "knitgraph.io/pipeline");
+  const step = annotationValue(plan.annotations, "knitgraph.io/pipeline-step");
   if (pipeline && step) return `${pipeline} / ${step}`;
   return plan.name ?? null;
+}
+
+/** The value of annotation `key` (the first in sorted order, as the server reads it). */
+function annotationValue(annotations: readonly string[], key: string): string | undefined {
+  const found = [...annotations].sort().find((annotation) => annotation.slice(0, annotation.indexOf("=")).trim() === key);
+  return found?.slice(found.indexOf("=") + 1).trim();
 }
 
 /** The image, or without one the command. */

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from knitgraph.graph_schema import pipeline_runs
 from knitgraph.graph_schema.errors import InvalidInputError
+from knitgraph.graph_schema.plan_spec import annotation_value
 from knitgraph.graph_schema.records import ExperimentRecord, Metric, PipelineRunRecord, PipelineStepRun, RunStatus
 from knitgraph.pipeline.naming import (
     EXPERIMENT_TAG,
@@ -19,8 +20,6 @@ from knitgraph.pipeline.naming import (
 from .state import Services
 
 MAX_PIPELINE_RUNS = 10_000
-_UNFINISHED = {RunStatus.DEACTIVATED, RunStatus.WAITING, RunStatus.READY, RunStatus.STARTING, RunStatus.RUNNING,
-               RunStatus.COMPLETING, RunStatus.ABORTING}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,15 +36,14 @@ class PipelineRun:
 
 
 def step_of(run: PipelineStepRun) -> str | None:
-    prefix = f"{STEP_ANNOTATION}="
-    return next((a[len(prefix):] for a in run.summary.plan.annotations if a.startswith(prefix)), None)
+    return annotation_value(run.summary.plan.annotations, STEP_ANNOTATION)
 
 
 def _status(record: PipelineRunRecord) -> str:
     statuses = [r.summary.status for r in record.runs]
     if RunStatus.FAILED in statuses:
         return "failed"
-    if any(s in _UNFINISHED for s in statuses):
+    if any(s.transient == "processing" for s in statuses):  # not finished yet
         return "running"
     done_steps = {step_of(r) for r in record.runs if r.summary.status is RunStatus.DONE}
     return "done" if len(done_steps) >= record.steps else "incomplete"

@@ -44,6 +44,15 @@ export function useQuery<Result, Variables>(
   return { data, error, loading, reload, setData };
 }
 
+/** Call `refresh` every `ms` while `active` (a view whose Runs still move asks again). */
+export function useRefreshWhile(active: boolean, refresh: () => void, ms: number): void {
+  useEffect(() => {
+    if (!active) return undefined;
+    const timer = setInterval(refresh, ms);
+    return () => clearInterval(timer);
+  }, [active, refresh, ms]);
+}
+
 /** A button's action: its pending state and its error, shown next to it. */
 export function useAction(): {
   pending: boolean;

@@ -1,10 +1,10 @@
 // /experiments/<name>?metric=&x=: the compare view of an experiment: a column per pipeline run
 // with its status, parameters and metrics, and one metric across the runs as a chart.
 
-import { useEffect, useMemo } from "react";
+import { useMemo } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { Experiment as ExperimentQuery } from "../api/operations";
-import { useQuery } from "../api/useQuery";
+import { useQuery, useRefreshWhile } from "../api/useQuery";
 import { Id, Loading, Section, Time } from "../components/bits";
 import { ErrorView } from "../components/ErrorView";
 import { type ChartPoint, MetricChart } from "../components/MetricChart";
@@ -20,13 +20,7 @@ export function ExperimentPage() {
   const query = useQuery(ExperimentQuery, { experiment: name });
   const runs = useMemo(() => query.data?.pipelineRuns ?? [], [query.data]);
   const moving = runs.some((r) => r.status === "running");
-  const { reload } = query;
-
-  useEffect(() => {
-    if (!moving) return undefined;
-    const timer = setInterval(reload, REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [moving, reload]);
+  useRefreshWhile(moving, query.reload, REFRESH_MS);
 
   const parameterNames = useMemo(() => [...new Set(runs.flatMap((r) => r.parameters.map((p) => p.name)))].sort(), [runs]);
   const metricNames = useMemo(() => [...new Set(runs.flatMap((r) => r.metrics.map((m) => m.name)))].sort(), [runs]);

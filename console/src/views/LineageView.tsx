@@ -5,7 +5,7 @@ import { useCallback, useEffect, useMemo } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { request } from "../api/client";
 import { Lineage } from "../api/operations";
-import { useQuery } from "../api/useQuery";
+import { useQuery, useRefreshWhile } from "../api/useQuery";
 import { Loading } from "../components/bits";
 import { ActionError, ErrorView } from "../components/ErrorView";
 import { shortId } from "../format";
@@ -56,13 +56,10 @@ export function LineageView() {
   const moving = useMemo(() => [...(model?.nodes.values() ?? [])].some((n) => n.kind === "run" && MOVING.has(n.run.status)),
     [model]);
   const variables = query.data ? lineageVariables : undefined;
-  useEffect(() => {
-    if (!moving || !variables) return undefined;
-    const timer = setInterval(() => {
-      request(Lineage, variables).then((answer) => refresh(lineageModel(answer.lineage))).catch(() => undefined);
-    }, REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [moving, variables, refresh]);
+  const askAgain = useCallback(() => {
+    if (variables) request(Lineage, variables).then((answer) => refresh(lineageModel(answer.lineage))).catch(() => undefined);
+  }, [variables, refresh]);
+  useRefreshWhile(moving && variables !== undefined, askAgain, REFRESH_MS);
 
   const open = useCallback((node: GraphNode) => {
     if (node.kind === "data") navigate(`/data/${node.data.knitId}`);

@@ -1,11 +1,10 @@
 // /runs/<runId>: a Run's status, inputs, outputs, log (live while it runs), timings, exit and
 // executor; stop, abort and retry.
 
-import { useEffect } from "react";
 import { Link, useParams } from "react-router";
 import { request } from "../api/client";
 import { RetryRun, RunPage as RunPageQuery, StopRun } from "../api/operations";
-import { useAction, useQuery } from "../api/useQuery";
+import { useAction, useQuery, useRefreshWhile } from "../api/useQuery";
 import { Empty, Facts, Id, Loading, Section, StatusBadge, Tags, Time } from "../components/bits";
 import { ActionError, ErrorView } from "../components/ErrorView";
 import { LogPanel } from "../components/LogPanel";
@@ -22,13 +21,7 @@ export function RunPage() {
   const action = useAction();
   const status = query.data?.run.status;
   const moving = status !== undefined && UNFINISHED.has(status) && status !== "deactivated";
-  const { reload } = query;
-
-  useEffect(() => {
-    if (!moving) return undefined;
-    const timer = setInterval(reload, REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [moving, reload]);
+  useRefreshWhile(moving, query.reload, REFRESH_MS);
 
   if (query.error) return <ErrorView error={query.error} back={{ to: "/runs", label: "Back to Runs" }} />;
   if (!query.data) return <Loading what={`Run ${runId}`} />;
@@ -132,7 +125,7 @@ export function RunPage() {
 
       <Section title="Log" actions={anchor && <Link to={`/lineage/${anchor}`}>Lineage</Link>}>
         {run.log ? (
-          <LogPanel runId={run.runId} status={run.status} onEnded={reload} />
+          <LogPanel runId={run.runId} status={run.status} onEnded={query.reload} />
         ) : (
           <Empty>This Run's plan keeps no log (its plan has no <code>log:</code>).</Empty>
         )}
