@@ -29,4 +29,4 @@ def show(cli: CliContext, fmt: str, name: str) -> None:
     if fmt == "table":
         statuses = [r["status"] for r in runs]
         counts = ", ".join(f"{statuses.count(s)} {s}" for s in sorted(set(statuses)))
-        log("experiment show", f"{name}: {len(runs)} pipeline runs ({counts})")
+        log("experiment show", f"{name}: {len(runs)} pipeline run{'s' * (len(runs) != 1)} ({counts})")

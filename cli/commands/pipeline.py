@@ -53,7 +53,8 @@ def apply(cli: CliContext, dry_run: bool, name: str | None, pipeline_file: Path)
     for compiled in _compiled(pipeline_file, name):
         click.echo(compiled.to_yaml(), nl=False)
         if dry_run:
-            log("pipeline apply", f"{compiled.name}: {len(compiled.steps)} steps compiled; --dry-run registers nothing")
+            log("pipeline apply", f"{compiled.name}: {len(compiled.steps)} step{'s' * (len(compiled.steps) != 1)} compiled; "
+                "--dry-run registers nothing")
             continue
         outcomes = pipelines.apply_pipeline(cli.client, compiled)
         for outcome in outcomes:
@@ -70,7 +71,7 @@ def apply(cli: CliContext, dry_run: bool, name: str | None, pipeline_file: Path)
             log("pipeline apply", f"{compiled.name} step {outcome.step}: {note}")
         _say_execution(cli, outcomes)
         new = sum(1 for o in outcomes if o.what != "unchanged")
-        log("pipeline apply", f"{compiled.name}: {len(outcomes)} steps, {new} registered or changed. "
+        log("pipeline apply", f"{compiled.name}: {len(outcomes)} step{'s' * (len(outcomes) != 1)}, {new} registered or changed. "
             f"Start a run with: knit pipeline run {compiled.name} [-p name=value ...]")
 
 
