@@ -7,8 +7,9 @@ Seeds, through :mod:`knitgraph.graph_schema.bulk`, one two-level tree per size: 
 Per size, in headless Chromium (Debian's ``/usr/bin/chromium`` through Playwright), each sample in a fresh
 browser context (cold cache, signed in by ``#token=``): the time from ``page.goto`` of
 ``/lineage/<root>?depth=all&up=0&max=<budget>`` until the graph container says ``data-layout="done"`` with
-``data-nodes`` equal to the lineage's size, i.e. the GraphQL answer arrived, ELK laid it out in its worker,
-React Flow placed every node and the view was fitted to them. React Flow renders only the nodes in view
+``data-nodes`` equal to the lineage's size, i.e. the GraphQL answer arrived, the layout worker placed it
+(ELK, or past 300 nodes the console's linear-time layout), React Flow placed every node and the view was
+fitted to them. React Flow renders only the nodes in view
 (``onlyRenderVisibleElements``); how many node elements are in the DOM at that moment is printed too.
 
 The peer, side by side in the same run: the same lineage asked for as dot (``lineage { dot }`` over GraphQL,
@@ -57,7 +58,7 @@ query LineageDot($knitId: ID!, $maxNodes: Int!) {
 """
 SVG_NODE = re.compile(r'<g id="node\d+" class="node">')
 # What the page knows of its own progress, in ms since navigation began: the document loaded, the
-# lineage's answer arrived (a performance mark of the console), ELK's layout came back, view fitted.
+# lineage's answer arrived (a performance mark of the console), the layout came back, view fitted.
 PHASES = ("loaded", "answer", "laid-out", "drawn")
 PHASES_SCRIPT = """() => {
   const at = {loaded: performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd};
@@ -189,10 +190,11 @@ def report(measured: list[Measured], samples: int) -> None:
         print(f"goal: {GOAL_NODES:,} nodes drawn in <= {GOAL_SECONDS:.0f} s: {first.tree.nodes:,} nodes in "
               f"{duration(median(first.console))}: {'met' if met else 'MISSED'}")
     print(f"console = page.goto(/lineage/<root>?depth=all&up=0&max=N#token=...) until data-layout=\"done\" with "
-          f"data-nodes=N (GraphQL + ELK in its worker + React Flow + fitView), headless {CHROMIUM}, fresh context "
+          f"data-nodes=N (GraphQL + the layout in its worker + React Flow + fitView), headless {CHROMIUM}, fresh "
+          f"context "
           f"per sample, median of {samples} after 1 warm-up; in DOM = .react-flow__node elements then "
           f"(only visible nodes are rendered); load / query / layout / draw = the page's own marks, medians, "
-          f"from navigation to DOMContentLoaded, to the lineage's answer, to ELK's positions, to the fitted view")
+          f"from navigation to DOMContentLoaded, to the lineage's answer, to the layout's positions, to the fitted view")
     print("graphviz = the same lineage's `lineage { dot }` (what `knit data lineage` writes) over GraphQL, "
           "then `dot -Tsvg`, end to end, median of as many samples")
 

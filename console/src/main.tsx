@@ -5,10 +5,12 @@ import "./styles.css";
 import { takeTokenFromFragment } from "./api/auth";
 import { App } from "./App";
 import { startLayout } from "./graph/layout";
+import { preloadView } from "./preload";
 
 // First of all, so that the token leaves the address bar before anything can read or log it.
 takeTokenFromFragment();
-// ELK takes a moment to load and warm up: it does so while a graph page's query is on its way.
+preloadView(window.location);
+// The layout worker's script (ELK's, 1.4 MB) loads while a graph page's query is on its way.
 startLayout();
 
 createRoot(document.getElementById("root")!).render(

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import re
 import subprocess
+import uuid
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+import yaml
 from playwright.sync_api import Locator, Page, expect
 
-from .conftest import Console, World, screenshot, sign_in
+from knitgraph.graph_schema.bulk import (
+    FinishedRunRow,
+    UploadedRow,
+    create_finished_runs_batch,
+    create_uploaded_data_batch,
+)
+from knitgraph.graph_schema.driver import Graph
+from knitgraph.graph_schema.tags import Tag
+from knitgraph.graph_schema.timefmt import now_ms
+from knitgraph.server.settings import Settings
+
+from ..conftest import run_on_graph
+from .conftest import Console, World, off_the_browser_loop, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -196,3 +210,69 @@ def test_the_view_exports_as_dot_that_graphviz_draws_and_as_svg(page: Page, cons
     groups = svg.findall("{http://www.w3.org/2000/svg}g")
     assert len([g for g in groups if g.get("class") == "node"]) == nodes
     assert any(world.report[:8] in "".join(g.itertext()) for g in groups)
+
+
+def seed_wide_lineage(console: Console, neo4j_env: dict[str, str], fan: int, fan2: int) -> tuple[str, dict[str, str]]:
+    """A tree written straight into the graph (as `python -m bench console` does): a root Data read
+    by ``fan`` Runs, each output read by ``fan2`` Runs. Returns the root and each Data's producer's input."""
+    plans = []
+    for k in range(max(fan, fan2)):  # Plans with one input and one output, no log, whose Runs never start
+        spec = {"image": f"wide{k}:v1", "inputs": [{"path": "/in/1", "tags": [f"never:{uuid.uuid4().hex}"]}],
+                "outputs": [{"path": "/out/1", "tags": ["wide:out"]}]}
+        (console.cwd / f"wide{k}.yaml").write_text(yaml.safe_dump(spec))
+        plans.append(str(console.knit("plan", "apply", str(console.cwd / f"wide{k}.yaml"))["planId"]))
+    root = str(uuid.uuid4())
+    parent_of: dict[str, str] = {}
+    firsts: dict[int, list[FinishedRunRow]] = {}
+    seconds: dict[int, list[FinishedRunRow]] = {}
+
+    def run(reads: str) -> FinishedRunRow:
+        row = FinishedRunRow(str(uuid.uuid4()), "done", (("/in/1", reads),), (("/out/1", str(uuid.uuid4())),))
+        parent_of[row.outputs[0][1]] = reads
+        return row
+
+    for k in range(fan):
+        first = run(root)
+        firsts.setdefault(k, []).append(first)
+        for j in range(fan2):
+            seconds.setdefault(j, []).append(run(first.outputs[0][1]))
+
+    async def write(graph: Graph) -> None:
+        await create_uploaded_data_batch(graph, [UploadedRow(root, str(uuid.uuid4()), "digest", (Tag("wide", "tree"),))],
+                                         now_ms())
+        for phase in (firsts, seconds):
+            for k, rows in phase.items():
+                await create_finished_runs_batch(graph, plans[k], rows, now_ms())
+
+    settings = Settings(KNITGRAPH_HOME=console.server.home, **neo4j_env)
+    off_the_browser_loop(lambda: run_on_graph(settings, write))
+    return root, parent_of
+
+
+def test_a_lineage_of_hundreds_of_nodes_is_laid_out_without_overlaps_reading_left_to_right(
+    page: Page, console: Console, neo4j_env: dict[str, str],
+) -> None:
+    root, parent_of = seed_wide_lineage(console, neo4j_env, fan=10, fan2=16)
+    nodes = 1 + 2 * 10 * (1 + 16)
+    sign_in(page, console, f"/lineage/{root}?depth=all&up=0&max=1000")
+    drawn = page.get_by_test_id("graph")
+    expect(drawn).to_have_attribute("data-layout", "done", timeout=30_000)
+    expect(drawn).to_have_attribute("data-nodes", str(nodes))
+    expect(drawn).to_have_attribute("data-layout-engine", "layered")  # past ELK's size
+    expect(page.get_by_test_id("truncated")).to_have_count(0)
+    boxes = {}
+    for element in page.locator(".react-flow__node [data-knit-id]").all():
+        box = element.bounding_box()
+        assert box is not None
+        boxes[str(element.get_attribute("data-knit-id"))] = box
+    assert len(boxes) > 100, "the view shows most of the tree"
+    placed = list(boxes.values())
+    for k, a in enumerate(placed):
+        for b in placed[k + 1:]:
+            apart = (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                     or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+            assert apart, f"nodes overlap: {a} and {b}"
+    for knit_id, box in boxes.items():
+        parent = boxes.get(parent_of.get(knit_id, ""))
+        if parent is not None:
+            assert parent["x"] + parent["width"] < box["x"], "a Data is drawn right of the Data it was made from"

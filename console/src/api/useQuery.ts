@@ -2,8 +2,31 @@
 
 import { useCallback, useEffect, useState } from "react";
 import type { TypedDocumentString } from "../gql/graphql";
-import { request } from "./client";
+import { refused, request } from "./client";
 import { ApiError, asApiError } from "./errors";
+
+// Requests started before React mounted (src/preload.ts), each taken by the first view that asks
+// the same document with the same variables.
+const early = new Map<string, Promise<unknown>>();
+
+function earlyKey(document: { toString(): string }, variables: string): string {
+  return `${document.toString()}\n${variables}`;
+}
+
+/** Starts a view's query now; the view's useQuery takes the answer instead of asking again. */
+export function preload<Result, Variables>(document: TypedDocumentString<Result, Variables>, variables: Variables): void {
+  const started = request(document, variables);
+  started.catch(() => undefined);  // the view that takes it hears of a failure
+  early.set(earlyKey(document, JSON.stringify(variables)), started);
+}
+
+function takeEarly<Result>(document: { toString(): string }, variables: string): Promise<Result> | undefined {
+  const key = earlyKey(document, variables);
+  const started = early.get(key) as Promise<Result> | undefined;
+  early.delete(key);
+  // A refusal before the sign-in redirect was listening is told again now.
+  return started?.catch((thrown: unknown) => Promise.reject(thrown instanceof ApiError ? refused(thrown) : thrown));
+}
 
 export interface QueryState<Result> {
   data: Result | undefined;
@@ -26,8 +49,9 @@ export function useQuery<Result, Variables>(
   useEffect(() => {
     const controller = new AbortController();
     setLoading(true);
-    request(document, JSON.parse(key) as Variables, controller.signal)
+    (takeEarly<Result>(document, key) ?? request(document, JSON.parse(key) as Variables, controller.signal))
       .then((answer) => {
+        if (controller.signal.aborted) return;  // an early answer cannot be aborted
         setData(answer);
         setError(undefined);
       })

@@ -103,6 +103,7 @@ export function GraphCanvas(props: Props) {
 
 function Canvas({ model, expand, expanding, onOpen, focus, exportName, children }: Props) {
   const [positions, setPositions] = useState<Positions>();
+  const [engine, setEngine] = useState<string>();
   const [failure, setFailure] = useState<string>();
   // The positions drawn on the page: data-layout="done" tells tests and the benchmark that the
   // drawing is complete (laid out, placed, in view, and painted).
@@ -136,7 +137,7 @@ function Canvas({ model, expand, expanding, onOpen, focus, exportName, children 
     let current = true;
     const { nodes, edges } = shapeRef.current;
     layout(nodes, edges)
-      .then((laid) => {
+      .then(({ positions: laid, engine: laidBy }) => {
         if (!current) return;
         performance.mark("knitgraph:laid-out");
         const target = focusRef.current ? findNode(modelRef.current, focusRef.current) : undefined;
@@ -145,6 +146,7 @@ function Canvas({ model, expand, expanding, onOpen, focus, exportName, children 
         // A later one (an expansion) moves the view there smoothly.
         void setViewport(viewportFor(modelRef.current, laid, boxSize(), target), drawnRef.current ? { duration: 250 } : undefined);
         setPositions(laid);
+        setEngine(laidBy);
       })
       .catch((error: unknown) => current && setFailure(error instanceof Error ? error.message : String(error)));
     return () => {
@@ -220,7 +222,7 @@ function Canvas({ model, expand, expanding, onOpen, focus, exportName, children 
 
   return (
     <GraphActionsContext.Provider value={actions}>
-      <div ref={box} className="graph" data-testid="graph" data-nodes={nodes.length} data-laid-out={positions ? "yes" : "no"}
+      <div ref={box} className="graph" data-testid="graph" data-nodes={nodes.length} data-laid-out={positions ? "yes" : "no"} data-layout-engine={engine}
         data-layout={positions && fitted === positions ? "done" : "pending"}>
         {failure && <div className="notice notice-bad graph-failure" role="alert">{failure}</div>}
         {!positions && !failure && <div className="loading graph-loading" role="status">Laying out {model.nodes.size} nodes…</div>}

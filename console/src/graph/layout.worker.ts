@@ -1,17 +1,23 @@
-// ELK's layered layout, off the page's main thread: the page stays responsive while a large
-// graph is laid out.
+// The graph's layout, off the page's main thread: the page stays responsive while a large graph is
+// laid out. ELK's layered layout, or past LARGE_GRAPH nodes the linear-time one of layered.ts.
 
 import ELK from "elkjs/lib/elk.bundled.js";
 import type { ElkNode } from "elkjs/lib/elk-api";
+import { layeredLayout } from "./layered";
 import type { LayoutReply, LayoutRequest } from "./layoutProtocol";
+
+// Past this many nodes, ELK's first layout on a page takes longer than a user should wait (about a
+// millisecond a node): the linear-time layered layout takes over.
+const LARGE_GRAPH = 300;
+const SPACING = { betweenLayers: 100, betweenNodes: 28 };
 
 const elk = new ELK();
 
 const OPTIONS = {
   "elk.algorithm": "layered",
   "elk.direction": "RIGHT",
-  "elk.layered.spacing.nodeNodeBetweenLayers": "100",
-  "elk.spacing.nodeNode": "28",
+  "elk.layered.spacing.nodeNodeBetweenLayers": String(SPACING.betweenLayers),
+  "elk.spacing.nodeNode": String(SPACING.betweenNodes),
   "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
   "elk.layered.crossingMinimization.strategy": "LAYER_SWEEP",
   "elk.separateConnectedComponents": "true",
@@ -32,28 +38,18 @@ function elkGraph(nodes: LayoutRequest["nodes"], edges: LayoutRequest["edges"]):
   };
 }
 
-// ELK is compiled Java: its first layout runs mostly in the interpreter. A small lineage laid
-// out as soon as the worker starts (while the page still waits for its query) warms it up, and
-// the page's own layout, queued behind it, runs at full speed.
-function warmUp(): Promise<unknown> {
-  const nodes: LayoutRequest["nodes"] = [{ id: "d", width: 230, height: 80 }];
-  const edges: LayoutRequest["edges"] = [];
-  for (let i = 0; i < 12; i++) {
-    nodes.push({ id: `r${i}`, width: 250, height: 80 }, { id: `o${i}`, width: 230, height: 80 });
-    edges.push({ id: `i${i}`, source: i % 3 ? `o${i - 1}` : "d", target: `r${i}` }, { id: `w${i}`, source: `r${i}`, target: `o${i}` });
-  }
-  return elk.layout(elkGraph(nodes, edges)).catch(() => undefined);
-}
-
-const warm = warmUp();
-
+// No warm-up layout: on two cores it competed with the API server answering the page's query, and
+// a page laid out sooner without it (docs/console.md).
 self.onmessage = async (event: MessageEvent<LayoutRequest>) => {
   const { id, nodes, edges } = event.data;
   let reply: LayoutReply;
   try {
-    await warm;
-    const laid = await elk.layout(elkGraph(nodes, edges));
-    reply = { id, positions: (laid.children ?? []).map((c) => ({ id: c.id, x: c.x ?? 0, y: c.y ?? 0 })) };
+    if (nodes.length > LARGE_GRAPH) {
+      reply = { id, positions: layeredLayout(nodes, edges, SPACING), engine: "layered" };
+    } else {
+      const laid = await elk.layout(elkGraph(nodes, edges));
+      reply = { id, positions: (laid.children ?? []).map((c) => ({ id: c.id, x: c.x ?? 0, y: c.y ?? 0 })), engine: "elk" };
+    }
   } catch (error) {
     reply = { id, error: error instanceof Error ? error.message : String(error) };
   }

@@ -19,20 +19,24 @@ import { UNFINISHED } from "../status";
 const REFRESH_MS = 3000;
 const MOVING: ReadonlySet<RunStatus> = new Set([...UNFINISHED].filter((status) => status !== "deactivated"));
 
+/** What the lineage view asks for, read from its URL (also by the preload, before React starts). */
+export function lineageVariables(knitId: string, params: URLSearchParams) {
+  const settings = readSettings(params);
+  return {
+    knitId, upstream: settings.upstream, downstream: settings.downstream, depth: depthOf(settings),
+    maxNodes: settings.maxNodes, statuses: settings.statuses.length ? settings.statuses : null,
+  };
+}
+
 export function LineageView() {
   const { knitId = "" } = useParams();
   const [params, setParams] = useSearchParams();
   const navigate = useNavigate();
   const settings = readSettings(params);
-  const statuses = settings.statuses.length ? settings.statuses : null;
-  const wanted = {
-    knitId, upstream: settings.upstream, downstream: settings.downstream, depth: depthOf(settings),
-    maxNodes: settings.maxNodes, statuses,
-  };
-  const wantedKey = JSON.stringify(wanted);
+  const wantedKey = JSON.stringify(lineageVariables(knitId, params));
   // The same object while the URL asks the same: the refresh timer below keeps running.
-  const lineageVariables = useMemo(() => JSON.parse(wantedKey) as typeof wanted, [wantedKey]);
-  const query = useQuery(Lineage, lineageVariables);
+  const wanted = useMemo(() => JSON.parse(wantedKey) as ReturnType<typeof lineageVariables>, [wantedKey]);
+  const query = useQuery(Lineage, wanted);
   const initial = useMemo(() => (query.data ? lineageModel(query.data.lineage) : undefined), [query.data]);
   useEffect(() => {
     if (query.data) performance.mark("knitgraph:answer");  // read by `python -m bench console`
@@ -55,7 +59,7 @@ export function LineageView() {
   // page, and new Runs appear.
   const moving = useMemo(() => [...(model?.nodes.values() ?? [])].some((n) => n.kind === "run" && MOVING.has(n.run.status)),
     [model]);
-  const variables = query.data ? lineageVariables : undefined;
+  const variables = query.data ? wanted : undefined;
   const askAgain = useCallback(() => {
     if (variables) request(Lineage, variables).then((answer) => refresh(lineageModel(answer.lineage))).catch(() => undefined);
   }, [variables, refresh]);

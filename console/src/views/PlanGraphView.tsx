@@ -14,15 +14,21 @@ import { GraphControls, Legend, TruncatedMarker, depthOf, readSettings, writeSet
 import { planGraphModel, withPlanGraph, type GraphModel, type GraphNode } from "../graph/model";
 import { useExpandable } from "../graph/useExpandable";
 
+/** What the plan graph view asks for, read from its URL (also by the preload, before React starts). */
+export function planGraphVariables(planId: string, params: URLSearchParams) {
+  const settings = readSettings(params);
+  return {
+    planId, upstream: settings.upstream, downstream: settings.downstream, depth: depthOf(settings),
+    maxNodes: settings.maxNodes,
+  };
+}
+
 export function PlanGraphView() {
   const { planId = "" } = useParams();
   const [params, setParams] = useSearchParams();
   const navigate = useNavigate();
   const settings = readSettings(params);
-  const query = useQuery(PlanGraph, {
-    planId, upstream: settings.upstream, downstream: settings.downstream, depth: depthOf(settings),
-    maxNodes: settings.maxNodes,
-  });
+  const query = useQuery(PlanGraph, planGraphVariables(planId, params));
   const initial = useMemo(() => (query.data ? planGraphModel(query.data.planGraph) : undefined), [query.data]);
 
   const load = useCallback(async (nodeId: string, model: GraphModel) => {
