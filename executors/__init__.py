@@ -7,6 +7,6 @@ protocol.
 
 from __future__ import annotations
 
-from .base import LOST_WORKER, RUN_LABEL, Execution, Executor, ExitStatus, Job, Mount, task_name
+from .base import LOST_WORKER, RUN_LABEL, Execution, Executor, ExitStatus, Job, Mount, Serving, task_name
 
-__all__ = ["LOST_WORKER", "RUN_LABEL", "Execution", "Executor", "ExitStatus", "Job", "Mount", "task_name"]
+__all__ = ["LOST_WORKER", "RUN_LABEL", "Execution", "Executor", "ExitStatus", "Job", "Mount", "Serving", "task_name"]

@@ -3,9 +3,12 @@ names and codes that every executor shares."""
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+from knitgraph.graph_schema.plan_spec import ServiceSpec
 
 RUN_LABEL = "knitgraph.run"
 """The label (Docker) or Kubernetes label that carries a task's runId."""
@@ -37,6 +40,7 @@ class Job:
     on_node: dict[str, tuple[str, ...]] = field(default_factory=dict)  # may/prefer/must -> "key=value"s
     service_account: str | None = None
     network: bool = False  # a network of its own (a container's, a pod's), or the host's for a process
+    service: ServiceSpec | None = None  # a service plan's: the task serves HTTP until it is replaced
 
     @property
     def command(self) -> list[str]:
@@ -66,6 +70,14 @@ class Execution(Protocol):
 
     async def cleanup(self) -> None:
         """Remove what is left of the ended task; called once its outcome is recorded."""
+
+
+class Serving(Protocol):
+    """An ``Execution`` of a service plan's Run: how the server reaches the task's port."""
+
+    def service_socket(self) -> tuple[socket.socket, tuple[str, int]]:
+        """A new TCP socket (non-blocking, not connected) that reaches the service, and the address
+        to connect it to."""
 
 
 class Executor(Protocol):

@@ -10,9 +10,11 @@ and fails naming the limit. CPU is bounded only by the executor's concurrency.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import signal
+import socket
 import subprocess
 from pathlib import Path
 from typing import Protocol
@@ -25,6 +27,7 @@ from knitgraph.graph_schema.errors import UnavailableError
 from .base import ExitStatus, Job
 from .cgroups import RunCgroup, create_cgroup
 from .limits import RunLimits, run_limits
+from .netns import socket_in
 from .processes import die_with_parent
 from .sandbox import SCRATCH, SandboxSettings, bwrap_command
 from .seccomp import UnsupportedArchitectureError, filter_fd
@@ -40,10 +43,19 @@ class ProcessSettings(SandboxSettings, Protocol):
 
 
 class ProcessExecution:
-    def __init__(self, process: subprocess.Popen[bytes], cgroup: RunCgroup | None, limits: RunLimits) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], cgroup: RunCgroup | None, limits: RunLimits,
+                 service: tuple[int, int] | None = None) -> None:
         self.process = process
         self.cgroup = cgroup
         self.limits = limits
+        self.service = service  # (the sandbox's pid, the port its task serves on), for a service Run
+
+    def service_socket(self) -> tuple[socket.socket, tuple[str, int]]:
+        """A service Run listens on the loopback of its sandbox's own network namespace."""
+        if self.service is None:
+            raise UnavailableError("this Run serves nothing", "only a service plan's Runs are reachable")
+        pid, port = self.service
+        return socket_in(f"/proc/{pid}/ns/net"), ("127.0.0.1", port)
 
     def _scratch_full(self) -> bool:
         """Is the task's ``/tmp`` full? Seen through a sandboxed process's root: the one whose
@@ -129,16 +141,26 @@ class ProcessExecutor:
         except UnsupportedArchitectureError as exc:
             raise UnavailableError(f"the process executor has no seccomp filter for this machine ({exc})",
                                    "use the docker executor on this machine") from exc
+        info_read, info_write = os.pipe() if job.service else (-1, -1)
         try:
             self._prepare_outputs(job)
-            command = bwrap_command(job, self.settings, scratch_bytes=limits.scratch, seccomp_fd=seccomp)
+            command = bwrap_command(job, self.settings, scratch_bytes=limits.scratch, seccomp_fd=seccomp,
+                                    info_fd=info_write if job.service else None)
             cgroup = create_cgroup(f"knit-run-{job.run_id}", limits.memory, limits.pids)
-            process = self._spawn(job, command, seccomp, cgroup, limits)
+            process = self._spawn(job, command, (seccomp, info_write) if job.service else (seccomp,), cgroup, limits)
         finally:
             os.close(seccomp)
-        return ProcessExecution(process, cgroup, limits)
+            if job.service:
+                os.close(info_write)
+        if job.service is None:
+            return ProcessExecution(process, cgroup, limits)
+        try:
+            sandbox = await anyio.to_thread.run_sync(_sandbox_pid, info_read)
+        finally:
+            os.close(info_read)
+        return ProcessExecution(process, cgroup, limits, (sandbox, job.service.port) if sandbox else None)
 
-    def _spawn(self, job: Job, command: list[str], seccomp: int, cgroup: RunCgroup | None,
+    def _spawn(self, job: Job, command: list[str], passed: tuple[int, ...], cgroup: RunCgroup | None,
                limits: RunLimits) -> subprocess.Popen[bytes]:
         join = [str(path) for path in cgroup.procs_files] if cgroup else []
         as_root = os.geteuid() == 0
@@ -160,7 +182,7 @@ class ProcessExecutor:
         try:
             return subprocess.Popen(  # preexec_fn only calls prctl, umask, write and setrlimit
                 command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True, preexec_fn=confine, pass_fds=(seccomp,),
+                start_new_session=True, preexec_fn=confine, pass_fds=passed,
             )
         finally:
             if job.log_file:
@@ -169,3 +191,16 @@ class ProcessExecutor:
     async def reattach(self, job: Job) -> None:
         """Sandboxed processes die with their server (PR_SET_PDEATHSIG): nothing to re-attach."""
         return None
+
+
+def _sandbox_pid(info: int) -> int | None:
+    """The sandbox's pid, from what bubblewrap writes to its ``--info-fd`` (``{"child-pid": N}``);
+    None when it ended before saying (the Run then fails as its task does)."""
+    text = b""
+    while chunk := os.read(info, 4096):
+        text += chunk
+        try:
+            return int(json.loads(text)["child-pid"])
+        except (ValueError, KeyError):
+            continue  # not all written yet
+    return None

@@ -106,11 +106,15 @@ def _binds(job: Job, settings: SandboxSettings) -> list[tuple[str, str, str]]:
     return binds
 
 
-def bwrap_command(job: Job, settings: SandboxSettings, *, scratch_bytes: int, seccomp_fd: int) -> list[str]:
-    """The whole command line: bwrap, its options, then the task (after ``setpriv`` as root)."""
+def bwrap_command(job: Job, settings: SandboxSettings, *, scratch_bytes: int, seccomp_fd: int,
+                  info_fd: int | None = None) -> list[str]:
+    """The whole command line: bwrap, its options, then the task (after ``setpriv`` as root).
+    ``info_fd``: where bubblewrap writes the sandbox's pid as JSON (a service's namespace is found by it)."""
     identity, prefix = _identity(settings)
     args = [_tool("bwrap", "bubblewrap"), "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
             "--unshare-uts", "--unshare-cgroup-try", *identity, "--seccomp", str(seccomp_fd)]
+    if info_fd is not None:
+        args += ["--info-fd", str(info_fd)]
     if not job.network:  # with network, the host's (the administrator allowed it: executor_choice)
         args.append("--unshare-net")
     binds = _binds(job, settings)

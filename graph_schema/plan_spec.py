@@ -254,11 +254,57 @@ NETWORK_ANNOTATION: Final = "knitgraph.io/network"
 # A Run of such a plan reads Data of one origin only: among the Data tagged so (``key:value``)
 # that its inputs descend from, there is at most one (docs/pipelines.md; graph_schema/projection.py).
 SAME_ORIGIN_ANNOTATION: Final = "knitgraph.io/same-origin"
+# A service plan (docs/serving.md): its Run serves HTTP on a port until a newer Run of the service
+# is healthy; knitgraph proxies /serve/<name>/ to the Run serving now.
+SERVICE_ANNOTATION: Final = "knitgraph.io/service"
+SERVICE_PORT_ANNOTATION: Final = "knitgraph.io/service-port"
+SERVICE_HEALTH_ANNOTATION: Final = "knitgraph.io/service-health"
 KNITGRAPH_ANNOTATIONS: Final = {
     EXECUTOR_ANNOTATION: ("process", "container"),  # how the plan's Runs execute (docs/user-guide.md)
     NETWORK_ANNOTATION: ("on", "off"),  # whether they have network
     SAME_ORIGIN_ANNOTATION: None,  # a tag, key:value
+    SERVICE_ANNOTATION: None,  # a name, as in a URL: lower-case letters, digits and dashes
+    SERVICE_PORT_ANNOTATION: None,  # 1-65535
+    SERVICE_HEALTH_ANNOTATION: None,  # a path, /...
 }
+DEFAULT_SERVICE_PORT: Final = 8080
+DEFAULT_SERVICE_HEALTH: Final = "/"
+_SERVICE_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_HEALTH_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSpec:
+    """What a service plan's Runs serve: the name of its endpoint, the port its task listens on
+    (inside its sandbox or container), and the path that answers 2xx once it is ready."""
+
+    name: str
+    port: int = DEFAULT_SERVICE_PORT
+    health: str = DEFAULT_SERVICE_HEALTH
+
+
+def service_of(annotations: Iterable[str]) -> ServiceSpec | None:
+    """The plan's service, if it is a service plan (its annotations were checked when applied)."""
+    listed = list(annotations)
+    name = annotation_value(listed, SERVICE_ANNOTATION)
+    if name is None:
+        return None
+    port = annotation_value(listed, SERVICE_PORT_ANNOTATION)
+    return ServiceSpec(name, int(port) if port else DEFAULT_SERVICE_PORT,
+                       annotation_value(listed, SERVICE_HEALTH_ANNOTATION) or DEFAULT_SERVICE_HEALTH)
+
+
+def _service_value(key: str, value: str) -> str:
+    if key == SERVICE_ANNOTATION and not _SERVICE_NAME.match(value):
+        raise InvalidInputError(f"annotation {key} cannot be '{value}'",
+                                f"write {key}=NAME: lower-case letters, digits and dashes (the URL is /serve/NAME/)")
+    if key == SERVICE_PORT_ANNOTATION and not (value.isdigit() and 1 <= int(value) <= 65535):
+        raise InvalidInputError(f"annotation {key} cannot be '{value}'",
+                                f"write {key}=PORT, the port the task listens on (1-65535)")
+    if key == SERVICE_HEALTH_ANNOTATION and not _HEALTH_PATH.match(value):
+        raise InvalidInputError(f"annotation {key} cannot be '{value}'",
+                                f"write {key}=/PATH, a path that answers 2xx once the service is ready")
+    return value
 
 
 def parse_annotations(texts: Iterable[str]) -> list[str]:
@@ -276,6 +322,8 @@ def parse_annotations(texts: Iterable[str]) -> list[str]:
             raise InvalidInputError(f"annotation {key} cannot be '{value}'", f"write {key}={' or '.join(allowed)}")
         if key == SAME_ORIGIN_ANNOTATION:
             value = _origin_tag(key, value)
+        if key in (SERVICE_ANNOTATION, SERVICE_PORT_ANNOTATION, SERVICE_HEALTH_ANNOTATION):
+            value = _service_value(key, value)
         found.add(f"{key}={value}")
     for key in KNITGRAPH_ANNOTATIONS:
         if len([a for a in found if a.startswith(f"{key}=")]) > 1:

@@ -38,6 +38,7 @@ from .loops.supervisor import Supervisor
 from .loops.sweep import sweep_forever, sweep_once
 from .services import Services
 from .services.system import check_health
+from .serving import proxy as serving_proxy
 from .settings import Settings
 from .transfer import download, knit_error_handler, run_log, upload
 
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/api/runs/{run_id}/log", run_log, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         *knitfab_routes(),
+        *serving_proxy.routes(),
         *console.routes(),
     ]
     gate = Middleware(Gatekeeper, allowed_hosts=settings.host_names, open_paths={"/healthz", *console.OPEN_PATHS},

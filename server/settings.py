@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     run_scratch: str = Field(DEFAULT_LIMITS["ephemeral-storage"], validation_alias="KNITGRAPH_RUN_SCRATCH")
     run_output: str = Field(DEFAULT_LIMITS["output"], validation_alias="KNITGRAPH_RUN_OUTPUT")
     run_lease_seconds: float = Field(30.0, validation_alias="KNITGRAPH_RUN_LEASE_SECONDS", gt=0)
+    # How long a new service Run has to answer its health path before it fails (docs/serving.md).
+    service_health_seconds: float = Field(60.0, validation_alias="KNITGRAPH_SERVICE_HEALTH_SECONDS", gt=0)
     # The kubernetes executor: the cluster is KUBECONFIG's (current context), else the pod's own.
     k8s_namespace: str = Field("default", validation_alias="KNITGRAPH_K8S_NAMESPACE")
     k8s_data_claim: str = Field("knitgraph-data", validation_alias="KNITGRAPH_K8S_DATA_CLAIM")

@@ -18,12 +18,12 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import anyio
 import anyio.abc
 
-from knitgraph.executors import LOST_WORKER, Execution, Job, Mount
+from knitgraph.executors import LOST_WORKER, Execution, Job, Mount, Serving
 from knitgraph.executors.limits import LimitedExecution
 from knitgraph.graph_schema import lifecycle, plans, runs
 from knitgraph.graph_schema.errors import (
@@ -33,12 +33,15 @@ from knitgraph.graph_schema.errors import (
     NotFoundError,
     UnavailableError,
 )
+from knitgraph.graph_schema.plan_spec import EXECUTOR_ANNOTATION, ServiceSpec, service_of
 from knitgraph.graph_schema.records import RunStatus
 from knitgraph.graph_schema.timefmt import now_ms
 
 from ..executor_choice import Runners
 from ..services import Services
 from ..services.runs import finish_run
+from ..serving.health import Unhealthy, wait_healthy
+from ..serving.registry import Endpoint
 from .supervisor import MAX_DELAY_SECONDS, Supervisor
 
 logger = logging.getLogger("knitgraph.server.runs")
@@ -73,6 +76,7 @@ class RunManager:
         self.owner = uuid.uuid4().hex
         self.executing: dict[str, Execution | None] = {}
         self.survives_server: dict[str, bool] = {}  # of the executor each executing Run started with
+        self.serving: set[str] = set()  # executing Runs of service plans: they hold no slot
         self._slot_freed = anyio.Event()
         self._recovered_at = 0.0
         self._tasks: anyio.abc.TaskGroup | None = None
@@ -91,7 +95,7 @@ class RunManager:
         assert self._tasks is not None
         while True:
             claimed = None
-            if len(self.executing) < self.concurrency:
+            if len(self.executing) - len(self.serving) < self.concurrency:
                 if anyio.current_time() - self._recovered_at > RECOVER_SECONDS:
                     await self.recover()
                     self._recovered_at = anyio.current_time()
@@ -137,7 +141,7 @@ class RunManager:
         job = Job(run_id, summary.image or "", list(summary.entrypoint) if summary.entrypoint else None,
                   list(summary.args) if summary.args else None, mounts, log_file,
                   {**self.default_limits, **plan.resources},
-                  plan.on_node, plan.service_account, network=choice.network)
+                  plan.on_node, plan.service_account, network=choice.network, service=service_of(summary.annotations))
         return job, run.executor or choice.executor
 
     async def _execute(self, run_id: str) -> None:
@@ -181,11 +185,15 @@ class RunManager:
     async def _run_task(self, run_id: str) -> None:
         try:
             job, name = await self._load_job(run_id)
+            if job.service is not None and name != "process":
+                raise InvalidInputError(f"service plans are served by the process executor only so far, not {name}",
+                                        f"annotate the plan {EXECUTOR_ANNOTATION}=process (docs/serving.md)")
             executor = self.runners.executor(name)
             await lifecycle.change_status(self.graph, run_id, RunStatus.STARTING, now=now_ms(), expected=(RunStatus.READY,),
                                           executor=name)
             self.survives_server[run_id] = executor.survives_server
-            execution = LimitedExecution(await executor.start(job), job)
+            started = await executor.start(job)
+            execution = LimitedExecution(started, job)
         except (NotFoundError, InvalidInputError) as exc:
             await self._fail_to_start(run_id, exc)
             return
@@ -196,7 +204,48 @@ class RunManager:
         self.executing[run_id] = execution
         await until_recorded(f"run {run_id}'s start", lambda: lifecycle.change_status(
             self.graph, run_id, RunStatus.RUNNING, now=now_ms(), expected=(RunStatus.STARTING,)))
-        await self._await_exit(run_id, execution)
+        if job.service is None:
+            await self._await_exit(run_id, execution)
+            return
+        endpoint = Endpoint.of(run_id, job.service, cast(Serving, started))  # the process executor's serves
+        self.serving.add(run_id)
+        try:
+            async with anyio.create_task_group() as bringing_up:
+                bringing_up.start_soon(self._take_over, endpoint, job)
+                await self._await_exit(run_id, execution)
+                bringing_up.cancel_scope.cancel()  # it ended before it was healthy
+        finally:
+            self.serving.discard(run_id)
+            self.services.serving.release(run_id)
+            await endpoint.pool.aclose()
+
+    async def _take_over(self, endpoint: Endpoint, job: Job) -> None:
+        """Once the new service Run is healthy it takes the traffic, and the Run it replaces is
+        stopped (done); a Run that never gets healthy fails with the reason in its log, and the one
+        serving goes on."""
+        spec: ServiceSpec = endpoint.spec
+        try:
+            await wait_healthy(endpoint, self.services.settings.service_health_seconds)
+        except Unhealthy as unhealthy:
+            _note_in_log(job, f"knitgraph: service '{spec.name}' {unhealthy}; run {endpoint.run_id} is stopped")
+            await self._end_serving(endpoint.run_id, RunStatus.ABORTING, 1, f"service '{spec.name}' {unhealthy}")
+            return
+        previous = self.services.serving.switch(endpoint, now_ms())
+        _note_in_log(job, f"knitgraph: service '{spec.name}' is healthy; /serve/{spec.name}/ reaches run {endpoint.run_id}")
+        if previous is not None:
+            await self._end_serving(previous.run_id, RunStatus.COMPLETING, 0,
+                                    f"replaced by run {endpoint.run_id} serving '{spec.name}'")
+
+    async def _end_serving(self, run_id: str, status: RunStatus, code: int, message: str) -> None:
+        """Moves a service Run on; the lease watcher then stops its task."""
+        async def record() -> None:
+            try:
+                await lifecycle.change_status(self.graph, run_id, status, now=now_ms(), expected=(RunStatus.RUNNING,),
+                                              exit_code=code, exit_message=message)
+            except (ConflictError, NotFoundError):
+                pass  # it ended, or a user stopped it, meanwhile
+
+        await until_recorded(f"run {run_id}'s end of service", record)
 
     async def _fail_to_start(self, run_id: str, exc: KnitError) -> None:
         await lifecycle.change_status(self.graph, run_id, RunStatus.ABORTING, now=now_ms(), exit_code=255, exit_message=exc.reason)
@@ -254,3 +303,11 @@ class RunManager:
                                               exit_code=LOST_WORKER.code, exit_message=LOST_WORKER.message)
             logger.warning("run %s lost its worker while %s; finishing it", run_id, status.value)
             await finish_run(self.services, run_id)
+
+
+def _note_in_log(job: Job, line: str) -> None:
+    """What knitgraph did to a service Run, in the Run's own log, where its user looks."""
+    if job.log_file is None:
+        return
+    with open(job.log_file, "a", encoding="utf-8") as log:
+        log.write(line + "\n")

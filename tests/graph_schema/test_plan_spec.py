@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from knitgraph.graph_schema.errors import InvalidInputError
-from knitgraph.graph_schema.plan_spec import PlanSpec
+from knitgraph.graph_schema.plan_spec import PlanSpec, ServiceSpec, service_of
 
 
 def build(**overrides: Any) -> PlanSpec:
@@ -106,3 +106,14 @@ def test_same_origin_annotation_is_a_user_tag() -> None:
     for bad in ("taxi", "knit#id:x", "key:"):
         with pytest.raises(InvalidInputError, match=r"knitgraph\.io/same-origin cannot be"):
             build(annotations=[f"knitgraph.io/same-origin={bad}"])
+
+
+def test_service_annotations_name_a_url_a_port_and_a_health_path() -> None:
+    spec = build(annotations=["knitgraph.io/service=taxi-fare", "knitgraph.io/service-port=9000"])
+    assert service_of(spec.annotations) == ServiceSpec("taxi-fare", 9000, "/")
+    assert service_of(build().annotations) is None
+    for key, bad, advice in (("service", "Taxi Fare", "lower-case letters"), ("service-port", "0", "1-65535"),
+                             ("service-port", "http", "1-65535"), ("service-health", "healthz", "/PATH")):
+        with pytest.raises(InvalidInputError, match=rf"knitgraph\.io/{key} cannot be") as refused:
+            build(annotations=[f"knitgraph.io/{key}={bad}"])
+        assert advice in refused.value.advice

@@ -1,0 +1,73 @@
+"""``/serve/<name>/<path>``: a request to the Run that serves ``name`` now, passed on as it came
+(less the caller's knitgraph token, cookies and hop-by-hop headers: the task is a Plan's, and every
+Plan is treated as hostile) and its answer passed back."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import httpcore
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from knitgraph.graph_schema.access import Role
+from knitgraph.graph_schema.errors import NotFoundError, TooLargeError, UnavailableError
+
+from ..auth.roles import principal_of, require
+from ..services import Services
+
+METHODS: Final = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+MAX_BODY_BYTES: Final = 64 * 2**20
+REQUEST_SECONDS: Final = 60.0
+# Not passed to the task: its own connection's headers, and what identifies the caller to knitgraph.
+_HELD_BACK: Final = frozenset({
+    b"authorization", b"cookie", b"host", b"connection", b"keep-alive", b"proxy-authorization", b"proxy-connection",
+    b"te", b"trailer", b"transfer-encoding", b"upgrade", b"content-length",
+})
+_NOT_RETURNED: Final = frozenset({b"connection", b"keep-alive", b"transfer-encoding", b"content-length", b"set-cookie"})
+
+
+async def _body(request: Request) -> bytes:
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise TooLargeError(f"the request body is larger than {MAX_BODY_BYTES // 2**20} MiB",
+                                "send a smaller request to the service")
+    return bytes(body)
+
+
+async def serve(request: Request) -> Response:
+    require(principal_of(request), Role.VIEWER, "call a service")
+    services: Services = request.app.state.services
+    name = request.path_params["name"]
+    endpoint = services.serving.current(name)
+    if endpoint is None:
+        raise NotFoundError(f"no Run serves '{name}' now",
+                            f"a plan annotated knitgraph.io/service={name} serves once a Run of it is healthy; "
+                            f"`knit plan find -a knitgraph.io/service={name}` shows such plans (docs/serving.md)")
+    target = "/" + request.path_params.get("path", "")
+    if request.url.query:
+        target += "?" + request.url.query
+    headers = [(key, value) for key, value in request.headers.raw if key.lower() not in _HELD_BACK]
+    url = httpcore.URL(scheme=b"http", host=name.encode(), port=endpoint.spec.port, target=target.encode())
+    timeouts = {"connect": REQUEST_SECONDS, "read": REQUEST_SECONDS, "write": REQUEST_SECONDS, "pool": REQUEST_SECONDS}
+    try:
+        answer = await endpoint.pool.request(request.method.encode(), url, headers=headers,
+                                             content=await _body(request), extensions={"timeout": timeouts})
+    except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.TimeoutException) as exc:
+        raise UnavailableError(f"run {endpoint.run_id}, serving '{name}', did not answer: {type(exc).__name__} {exc}",
+                               f"see its log: knit run show --log {endpoint.run_id}") from None
+    endpoint.requests += 1
+    kept = [(key.decode("latin-1"), value.decode("latin-1")) for key, value in answer.headers
+            if key.lower() not in _NOT_RETURNED]
+    response = Response(answer.content, status_code=answer.status)
+    for key, value in kept:
+        response.headers.append(key, value)
+    response.headers["X-Knitgraph-Run"] = endpoint.run_id
+    return response
+
+
+def routes() -> list[BaseRoute]:
+    return [Route("/serve/{name}/{path:path}", serve, methods=METHODS)]
