@@ -14,8 +14,10 @@ image's own user, for images that need root).
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import socket
 import threading
 from typing import Any, Protocol
 
@@ -29,6 +31,7 @@ from knitgraph.graph_schema.quantities import cpu_nanos, memory_bytes
 
 from .base import LOST_WORKER, RUN_LABEL, ExitStatus, Job, task_name
 from .limits import run_limits
+from .netns import socket_in
 
 logger = logging.getLogger("knitgraph.executors.docker")
 SCRATCH = "/tmp"
@@ -55,6 +58,7 @@ class DockerExecution:
     def __init__(self, container: Container, job: Job, log_mode: str) -> None:
         self.container = container
         self.limits = run_limits(job.resources)
+        self.service_port = job.service.port if job.service else None
         self.log_thread = threading.Thread(target=self._copy_log, args=(job, log_mode), daemon=True)
         self.log_thread.start()
 
@@ -93,6 +97,20 @@ class DockerExecution:
 
     async def wait(self) -> ExitStatus:
         return await anyio.to_thread.run_sync(self._wait)
+
+    def service_socket(self) -> tuple[socket.socket, tuple[str, int]]:
+        """A service container listens in its own network namespace (none other than its loopback
+        unless its plan has network): the server, on the engine's host, makes its socket there."""
+        if self.service_port is None:
+            raise UnavailableError("this Run serves nothing", "only a service plan's Runs are reachable")
+        try:
+            self.container.reload()
+        except docker.errors.APIError as exc:
+            raise OSError(errno.ESRCH, f"its container is gone ({exc.explanation})") from None
+        pid = int(self.container.attrs.get("State", {}).get("Pid") or 0)
+        if pid <= 0:
+            raise OSError(errno.ESRCH, "its container is not running")
+        return socket_in(f"/proc/{pid}/ns/net"), ("127.0.0.1", self.service_port)
 
     def _remove(self) -> None:
         try:

@@ -15,6 +15,7 @@ A Run over a limit is stopped and fails with a message naming the limit.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +94,8 @@ class LimitedExecution:
         self.inner = inner
         self.limits = run_limits(job.resources)
         self.outputs = [mount.source for mount in job.mounts if mount.writable]
+        # A service serves until it is replaced or stopped: no wall-clock limit.
+        self.timeout = math.inf if job.service is not None else self.limits.timeout
 
     def _outputs_size(self) -> int:
         return sum(tree_size(folder) for folder in self.outputs)
@@ -112,7 +115,7 @@ class LimitedExecution:
         async with anyio.create_task_group() as tasks:
             scope = tasks.cancel_scope
             tasks.start_soon(wait_inner)
-            deadline = anyio.current_time() + self.limits.timeout
+            deadline = anyio.current_time() + self.timeout
             while True:
                 await anyio.sleep(max(0.0, min(CHECK_SECONDS, deadline - anyio.current_time())))
                 if anyio.current_time() >= deadline:

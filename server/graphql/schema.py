@@ -14,10 +14,11 @@ from .operations.lineage import LineageQuery
 from .operations.pipeline_run import PipelineRunQuery
 from .operations.plan import PlanMutation, PlanQuery
 from .operations.run import RunMutation, RunQuery
+from .operations.serving import ServingMutation, ServingQuery
 from .operations.system import SystemQuery
 
-Query = merge_types("Query", (SystemQuery, DataQuery, PlanQuery, RunQuery, LineageQuery, PipelineRunQuery))
-Mutation = merge_types("Mutation", (DataMutation, PlanMutation, RunMutation))
+Query = merge_types("Query", (SystemQuery, DataQuery, PlanQuery, RunQuery, LineageQuery, PipelineRunQuery, ServingQuery))
+Mutation = merge_types("Mutation", (DataMutation, PlanMutation, RunMutation, ServingMutation))
 
 
 class KnitSchema(strawberry.Schema):

@@ -25,7 +25,7 @@ import anyio.abc
 
 from knitgraph.executors import LOST_WORKER, Execution, Job, Mount, Serving
 from knitgraph.executors.limits import LimitedExecution
-from knitgraph.graph_schema import lifecycle, plans, runs
+from knitgraph.graph_schema import lifecycle, plans, runs, serving
 from knitgraph.graph_schema.errors import (
     ConflictError,
     InvalidInputError,
@@ -48,6 +48,7 @@ logger = logging.getLogger("knitgraph.server.runs")
 POLL_SECONDS = 0.2
 WATCH_SECONDS = 1.0
 RECOVER_SECONDS = 2.0
+SERVING_EXECUTORS = ("process", "docker")  # whose Executions are Serving (service_socket)
 T = TypeVar("T")
 
 
@@ -185,9 +186,10 @@ class RunManager:
     async def _run_task(self, run_id: str) -> None:
         try:
             job, name = await self._load_job(run_id)
-            if job.service is not None and name != "process":
-                raise InvalidInputError(f"service plans are served by the process executor only so far, not {name}",
-                                        f"annotate the plan {EXECUTOR_ANNOTATION}=process (docs/serving.md)")
+            if job.service is not None and name not in SERVING_EXECUTORS:
+                raise InvalidInputError(f"service plans are served by the process and docker executors only so far, "
+                                        f"not {name}", f"annotate the plan {EXECUTOR_ANNOTATION}=process or "
+                                        f"{EXECUTOR_ANNOTATION}=container (docs/serving.md)")
             executor = self.runners.executor(name)
             await lifecycle.change_status(self.graph, run_id, RunStatus.STARTING, now=now_ms(), expected=(RunStatus.READY,),
                                           executor=name)
@@ -204,10 +206,14 @@ class RunManager:
         self.executing[run_id] = execution
         await until_recorded(f"run {run_id}'s start", lambda: lifecycle.change_status(
             self.graph, run_id, RunStatus.RUNNING, now=now_ms(), expected=(RunStatus.STARTING,)))
+        await self._serve_until_exit(run_id, job, started, execution)
+
+    async def _serve_until_exit(self, run_id: str, job: Job, started: Execution, execution: Execution) -> None:
+        """Wait for the task's exit; a service Run meanwhile takes the traffic once healthy."""
         if job.service is None:
             await self._await_exit(run_id, execution)
             return
-        endpoint = Endpoint.of(run_id, job.service, cast(Serving, started))  # the process executor's serves
+        endpoint = Endpoint.of(run_id, job.service, cast(Serving, started))  # see SERVING_EXECUTORS
         self.serving.add(run_id)
         try:
             async with anyio.create_task_group() as bringing_up:
@@ -216,8 +222,11 @@ class RunManager:
                 bringing_up.cancel_scope.cancel()  # it ended before it was healthy
         finally:
             self.serving.discard(run_id)
-            self.services.serving.release(run_id)
-            await endpoint.pool.aclose()
+            released = self.services.serving.release(run_id)
+            with anyio.CancelScope(shield=True), anyio.move_on_after(10):
+                await endpoint.pool.aclose()
+                if released is not None:  # it served until its task ended
+                    await self._close_period(released)
 
     async def _take_over(self, endpoint: Endpoint, job: Job) -> None:
         """Once the new service Run is healthy it takes the traffic, and the Run it replaces is
@@ -232,9 +241,16 @@ class RunManager:
             return
         previous = self.services.serving.switch(endpoint, now_ms())
         _note_in_log(job, f"knitgraph: service '{spec.name}' is healthy; /serve/{spec.name}/ reaches run {endpoint.run_id}")
+        await until_recorded(f"run {endpoint.run_id}'s serving", lambda: serving.open_period(
+            self.graph, endpoint.run_id, spec.name, now=endpoint.since_ms))
         if previous is not None:
+            await self._close_period(previous)
             await self._end_serving(previous.run_id, RunStatus.COMPLETING, 0,
                                     f"replaced by run {endpoint.run_id} serving '{spec.name}'")
+
+    async def _close_period(self, endpoint: Endpoint) -> None:
+        await until_recorded(f"run {endpoint.run_id}'s end of serving", lambda: serving.close_period(
+            self.graph, endpoint.run_id, endpoint.requests, now=now_ms()))
 
     async def _end_serving(self, run_id: str, status: RunStatus, code: int, message: str) -> None:
         """Moves a service Run on; the lease watcher then stops its task."""
@@ -269,9 +285,9 @@ class RunManager:
         # Only now: a task removed before its outcome is recorded would look lost after a crash.
         await execution.cleanup()
 
-    async def _resume(self, run_id: str, execution: Execution) -> None:
+    async def _resume(self, run_id: str, job: Job, found: Execution, execution: Execution) -> None:
         try:
-            await self._await_exit(run_id, execution)
+            await self._serve_until_exit(run_id, job, found, execution)
             await until_recorded(f"run {run_id}'s finish", lambda: finish_run(self.services, run_id))
         except KnitError as exc:
             logger.warning("run %s: %s", run_id, exc)
@@ -287,16 +303,16 @@ class RunManager:
                 continue
             if status is RunStatus.RUNNING and self._tasks is not None:
                 job, name = await self._load_job(run_id)
-                execution = await self.runners.executor(name).reattach(job) if self.runners.can_run(name) else None
-                if execution is not None:
-                    execution = LimitedExecution(execution, job)  # its timeout counts from now
+                found = await self.runners.executor(name).reattach(job) if self.runners.can_run(name) else None
+                if found is not None:
+                    execution = LimitedExecution(found, job)  # its timeout counts from now
                     await lifecycle.change_status(self.graph, run_id, RunStatus.RUNNING, now=now_ms(),
                                                   expected=(RunStatus.RUNNING,),
                                                   owner=self.owner, lease_until=self._lease())
                     logger.warning("run %s lost its server; re-attached to its task", run_id)
                     self.executing[run_id] = execution
                     self.survives_server[run_id] = True  # only tasks that outlive a server are re-attached
-                    self._tasks.start_soon(self._resume, run_id, execution)
+                    self._tasks.start_soon(self._resume, run_id, job, found, execution)
                     continue
             if status in lifecycle.EXECUTING:
                 await lifecycle.change_status(self.graph, run_id, RunStatus.ABORTING, now=now_ms(), expected=(status,),

@@ -1,5 +1,6 @@
-"""Service plans (process executor): a Run serves its model behind /serve/<name>/, a newer model's
-Run takes over once healthy, and one that never gets healthy fails while the old one serves on."""
+"""Service plans, with the process and the docker executor: a Run serves its model behind
+/serve/<name>/, a newer model's Run takes over once healthy, and one that never gets healthy fails
+while the old one serves on."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +20,34 @@ from starlette.testclient import TestClient
 from knitgraph.server.settings import Settings
 
 from ..conftest import Knit, app_client, new_token
+from ..examples.conftest import example_images  # noqa: F401 - the docker variant's image
 
-SCRIPTS = Path(__file__).resolve().parents[1] / "runs_scripts"
-SERVICE = ["knitgraph.io/service=predict", "knitgraph.io/service-port=8080", "knitgraph.io/service-health=/healthz",
-           "knitgraph.io/executor=process"]
+PYTHON_IMAGE = "localhost/knitgraph-python:bookworm"  # examples/images/build.py's base
+
+SERVER_SCRIPT = (Path(__file__).resolve().parents[1] / "runs_scripts" / "serve_model.py").read_text()
+SERVICE = ["knitgraph.io/service=predict", "knitgraph.io/service-port=8080", "knitgraph.io/service-health=/healthz"]
+
+
+@dataclass(frozen=True)
+class Executor:
+    settings: dict[str, Any]
+    image: str
+    python: str
+    annotation: str
+
+
+@pytest.fixture(params=["process", "docker"])
+def executor(request: pytest.FixtureRequest) -> Executor:
+    if request.param == "process":
+        return Executor({}, "serve:v1", sys.executable, "knitgraph.io/executor=process")
+    engine = request.getfixturevalue("example_images")
+    return Executor({"executor": "docker", "docker_host": engine}, PYTHON_IMAGE, "python3",
+                    "knitgraph.io/executor=container")
 
 
 @pytest.fixture
-def serving_client(clean_graph: Settings) -> Iterator[TestClient]:
-    settings = clean_graph.model_copy(update={"service_health_seconds": 4.0})
+def serving_client(clean_graph: Settings, executor: Executor) -> Iterator[TestClient]:
+    settings = clean_graph.model_copy(update={"service_health_seconds": 4.0, **executor.settings})
     with app_client(settings, new_token(settings)) as test_client:
         yield test_client
 
@@ -38,10 +59,10 @@ def push_model(knit: Knit, tmp_path: Path, weight: str) -> str:
     return str(json.loads(knit("data", "push", "-t", "type:model", "-t", "project:serving", str(folder)).stdout)["knitId"])
 
 
-def apply_service(knit: Knit, tmp_path: Path) -> str:
-    plan = {"image": "serve:v1", "entrypoint": [sys.executable, str(SCRIPTS / "serve_model.py")],
+def apply_service(knit: Knit, tmp_path: Path, executor: Executor) -> str:
+    plan = {"image": executor.image, "entrypoint": [executor.python, "-c", SERVER_SCRIPT],
             "inputs": [{"path": "/in/model", "tags": ["type:model", "project:serving"]}],
-            "log": {"tags": ["type:log", "project:serving"]}, "annotations": SERVICE}
+            "log": {"tags": ["type:log", "project:serving"]}, "annotations": [*SERVICE, executor.annotation]}
     file = tmp_path / "serve.yaml"
     file.write_text(yaml.safe_dump(plan))
     return str(json.loads(knit("plan", "apply", str(file)).stdout)["planId"])
@@ -77,7 +98,7 @@ def wait_status(knit: Knit, run_id: str, wanted: str, seconds: float = 30.0) -> 
 
 
 def test_a_service_serves_rolls_forward_to_a_newer_model_and_keeps_serving_past_a_broken_one(
-    serving_client: TestClient, tmp_path: Path,
+    serving_client: TestClient, executor: Executor, tmp_path: Path,
 ) -> None:
     knit = Knit(serving_client)
     missing = serving_client.get("/serve/predict/predict", params={"x": 3})
@@ -85,7 +106,7 @@ def test_a_service_serves_rolls_forward_to_a_newer_model_and_keeps_serving_past_
     assert "no Run serves 'predict' now" in missing.json()["message"]["reason"]
 
     first_model = push_model(knit, tmp_path, "2")
-    plan_id = apply_service(knit, tmp_path)
+    plan_id = apply_service(knit, tmp_path, executor)
     first = run_of(knit, plan_id, first_model)["runId"]
     answer = predict_until(serving_client, first)
     assert answer.json() == {"y": 6.0, "authorization": None}  # the caller's knitgraph token stays with knitgraph
@@ -97,6 +118,21 @@ def test_a_service_serves_rolls_forward_to_a_newer_model_and_keeps_serving_past_
     replaced = wait_status(knit, first, "done")
     assert replaced["exit"]["message"] == f"replaced by run {second} serving 'predict'"
 
+    # Which Run served which model, from when to when, and how many requests each answered.
+    (listed,) = json.loads(knit("service", "list", "--json", "predict").stdout)
+    assert listed["serving"]["runId"] == second and listed["serving"]["inputs"] == [second_model]
+    assert listed["serving"]["until"] is None and listed["requestsNow"] >= 1
+    earlier = listed["periods"][1]
+    assert earlier["runId"] == first and earlier["inputs"] == [first_model]
+    assert earlier["until"] is not None and earlier["requests"] >= 1
+    table = knit("service", "list").stdout
+    assert "predict" in table and second in table
+
+    # Back to the previous model: its Run runs again and takes the traffic once healthy.
+    knit("service", "rollback", "predict")
+    assert predict_until(serving_client, first).json()["y"] == 6.0
+    assert wait_status(knit, second, "done")["exit"]["message"] == f"replaced by run {first} serving 'predict'"
+
     broken_model = push_model(knit, tmp_path, "broken")
     broken = run_of(knit, plan_id, broken_model)["runId"]
     failed = wait_status(knit, broken, "failed")
@@ -105,13 +141,15 @@ def test_a_service_serves_rolls_forward_to_a_newer_model_and_keeps_serving_past_
     assert "serving model broken" in log
     assert "knitgraph: service 'predict' not healthy after 4 s" in log
     still = serving_client.get("/serve/predict/predict", params={"x": 3})
-    assert still.status_code == 200 and still.headers["X-Knitgraph-Run"] == second
-    assert status_of(knit, second)["status"] == "running"
+    assert still.status_code == 200 and still.headers["X-Knitgraph-Run"] == first
+    assert status_of(knit, first)["status"] == "running"
 
-    lineage = json.loads(knit("data", "lineage", "-d", "--format", "json", second_model).stdout)
-    assert second in {run["run"]["runId"] for run in lineage["runs"]}  # the serving Run is downstream of its model
+    lineage = json.loads(knit("data", "lineage", "-d", "--format", "json", first_model).stdout)
+    assert first in {run["run"]["runId"] for run in lineage["runs"]}  # the serving Run is downstream of its model
 
-    knit("run", "stop", second)
-    wait_status(knit, second, "done")
+    knit("run", "stop", first)
+    wait_status(knit, first, "done")
     gone = serving_client.get("/serve/predict/predict", params={"x": 3})
     assert gone.status_code == 404
+    (ended,) = json.loads(knit("service", "list", "--json", "predict").stdout)
+    assert ended["serving"] is None and [p["runId"] for p in ended["periods"]] == [first, second, first]
