@@ -72,6 +72,38 @@ for name, scores in [("overall", analysis["overall"]), *analysis["by_pickup_hour
     print(f"{name:<12}{scores['accuracy']:>10.4f}{scores['auc']:>8.4f}{scores['f1']:>8.4f}")
 PY
 
+# ---------------------------------------------------------------------------------------------
+say "Deploy the best model (the seed's TF Serving step): a service plan serves the model tagged deploy:taxi-tips"
+serve_plan="$(apply_plan "$(plan_file "$HERE/serve.yaml" "$HERE/scripts")" | field "['planId']")"
+best_model="$(knit run show "$best" | "$PYTHON" -c \
+  "import json, sys; print(next(i['knitId'] for i in json.load(sys.stdin)['inputs'] if i['path'] == '/in/model'))")"
+run knit data tag --add deploy:taxi-tips "$best_model" > /dev/null
+printf '\033[2m$ knit service list taxi-tips   # until it serves that model\033[0m\n' >&2
+for _ in $(seq 120); do
+  serving="$(knit service list --json taxi-tips 2>/dev/null \
+    | "$PYTHON" -c "import json, sys; s = json.load(sys.stdin)[0]['serving']; print(s['runId'] if s and s['inputs'] == ['$best_model'] else '')" \
+    2>/dev/null || true)"
+  [ -n "$serving" ] && break
+  sleep 0.5
+done
+[ -n "${serving:-}" ] || { echo "[run.sh] the model is not served after 60 s:" >&2; knit run find -p "$serve_plan" >&2; exit 1; }
+knit service list taxi-tips
+
+say "Ask it for predictions (the seed's TF Serving client): POST /serve/taxi-tips/v1/models/taxi:predict"
+link="$(knitgraph console / 2>/dev/null)"
+printf '\033[2m$ curl -H "Authorization: Bearer $KNIT_TOKEN" -d @trips.json %s\033[0m\n' "${link%%/#token=*}/serve/taxi-tips/v1/models/taxi:predict" >&2
+cat > trips-to-score.json <<'JSON'
+{"instances": [
+  {"trip_seconds": 420, "trip_miles": 1.2, "fare": 7.25, "pickup_hour": 9, "payment_type": "Credit Card"},
+  {"trip_seconds": 1800, "trip_miles": 11.5, "fare": 31.0, "pickup_hour": 23, "payment_type": "Cash"}
+]}
+JSON
+curl -sS --fail-with-body -H "Authorization: Bearer ${link##*#token=}" -H "Content-Type: application/json" \
+  -D served-headers.txt -d @trips-to-score.json "${link%%/#token=*}/serve/taxi-tips/v1/models/taxi:predict" \
+  > predictions.json
+cat predictions.json; echo
+grep -i '^x-knitgraph-run:' served-headers.txt
+
 say "Where it came from: the lineage of that analysis, and the pipeline's graph"
 mkdir -p graphs
 run knit data lineage -n all --format svg -o graphs/analysis-lineage.svg "$analysis_knit_id"
@@ -79,7 +111,8 @@ knit data lineage -n all --format json -o graphs/analysis-lineage.json "$analysi
 run knit pipeline graph --format svg -o graphs/taxi-pipeline.svg taxi
 knit pipeline graph --format json -o graphs/taxi-pipeline.json taxi
 
-EXECUTOR="$EXECUTOR" TRIPS="$trips_knit_id" ANALYSIS="$analysis_knit_id" "$PYTHON" - > summary.json <<'PY'
+EXECUTOR="$EXECUTOR" TRIPS="$trips_knit_id" ANALYSIS="$analysis_knit_id" MODEL="$best_model" SERVING="$serving" \
+  "$PYTHON" - > summary.json <<'PY'
 import json, os
 from pathlib import Path
 print(json.dumps({
@@ -87,6 +120,8 @@ print(json.dumps({
     "trips": os.environ["TRIPS"],
     "runs": [json.loads(Path(f"run-{i}.json").read_text()) for i in (1, 2)],
     "best_analysis": os.environ["ANALYSIS"],
+    "served": {"model": os.environ["MODEL"], "run": os.environ["SERVING"],
+               "predictions": json.loads(Path("predictions.json").read_text())["predictions"]},
     "graphs": {"lineage": str(Path("graphs/analysis-lineage.svg").resolve()),
                "pipeline": str(Path("graphs/taxi-pipeline.svg").resolve())},
 }, indent=2))

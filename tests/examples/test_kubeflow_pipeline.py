@@ -1,5 +1,6 @@
 """examples/kubeflow-pipeline/run.sh end to end: seed 004's pipeline in Python, two parameter sets in
-one experiment, compared, the best analysis read, the lineage drawn."""
+one experiment, compared, the best analysis read, its model served and asked for predictions, the
+lineage drawn."""
 
 from __future__ import annotations
 
@@ -57,6 +58,19 @@ def check_kubeflow_pipeline(example: Example, executor: str) -> None:
     assert "6 steps compiled into taxi-plans.yaml" in example.output
     assert "taxi: 6 steps, 0 registered or changed" in example.output  # the second apply
     assert "/experiments/taxi-tips" in example.output
+
+    # The best model, tagged deploy:taxi-tips, is served: two trips scored through /serve/taxi-tips/.
+    served = summary["served"]
+    predictions = served["predictions"]
+    assert len(predictions) == 2 and all(0 < p < 1 for p in predictions)
+    assert f"x-knitgraph-run: {served['run']}" in example.output.lower()
+    serving_run = example.knit("run", "show", served["run"])
+    assert serving_run["status"] == "running" and serving_run["executor"] == executor
+    assert [i["knitId"] for i in serving_run["inputs"]] == [served["model"]]
+    (service,) = example.knit("service", "list", "--json", "taxi-tips")
+    assert service["serving"]["runId"] == served["run"] and service["requestsNow"] == 1
+    downstream = example.knit("data", "lineage", "-d", "-n", "1", "--format", "json", served["model"])
+    assert served["run"] in {r["run"]["runId"] for r in downstream["runs"]}  # lineage reaches the deployment
 
 
 @pytest.mark.e2e

@@ -62,7 +62,9 @@ def main() -> None:
     mean, std = x[~held_out][:, numeric].mean(axis=0), x[~held_out][:, numeric].std(axis=0) + 1e-9
     x[:, numeric] = (x[:, numeric] - mean) / std  # scaled with the training split's statistics, as TFT does
     hours = np.array([int(row["pickup_hour"]) for row in rows])
-    meta = {"variant": args.variant, "rows": len(rows), "positive_rate": float(y.mean())}
+    # The scaling travels with the features, then with the model, so that serving transforms a trip alike.
+    scaling = {"numeric": numeric, "mean": mean.tolist(), "std": std.tolist()}
+    meta = {"variant": args.variant, "rows": len(rows), "positive_rate": float(y.mean()), "scaling": scaling}
     save_features(args.train, x[~held_out], y[~held_out], names, meta)
     save_features(args.eval, x[held_out], y[held_out], names, {**meta, "pickup_hour": hours[held_out].tolist()})
     print(f"variant {args.variant}: {len(names)} features, {int((~held_out).sum())} train / {int(held_out.sum())} "

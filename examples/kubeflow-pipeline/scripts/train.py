@@ -36,6 +36,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     np.savez(out / "model.npz", weights=weights, bias=bias)
     (out / "model.json").write_text(json.dumps({"features": meta["names"], "variant": meta["variant"],
+                                                "scaling": meta["scaling"],
                                                 "train_steps": params["train_steps"],
                                                 "learning_rate": params["learning_rate"]}, indent=2) + "\n")
     (out / "metrics.json").write_text(json.dumps({"train_loss": round(loss, 6)}) + "\n")
