@@ -9,6 +9,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from knitgraph.graph_schema.plan_spec import service_annotations
+
 from . import safe_yaml
 from .errors import KnitCliError
 
@@ -29,6 +31,14 @@ class LogFile(_Strict):
     tags: list[str] = []
 
 
+class ServiceFile(_Strict):
+    """``service:`` — the plan's Runs serve HTTP (docs/serving.md); written as annotations."""
+
+    name: str
+    port: int | None = None
+    health: str | None = None
+
+
 class OnNodeFile(_Strict):
     may: list[str] = []
     prefer: list[str] = []
@@ -47,6 +57,7 @@ class PlanFile(_Strict):
     on_node: OnNodeFile | None = None
     service_account: str | None = None
     annotations: list[str] = []
+    service: ServiceFile | None = None
 
     @field_validator("resources", mode="before")
     @classmethod
@@ -62,6 +73,10 @@ class PlanFile(_Strict):
             spec["log"] = {"tags": spec["log"]["tags"]}
         if "on_node" in spec:
             spec["on_node"] = {mode: spec["on_node"][mode] for mode in ("may", "prefer", "must")}
+        if self.service is not None:
+            del spec["service"]
+            spec["annotations"] = [*spec.get("annotations", []),
+                                   *service_annotations(self.service.name, self.service.port, self.service.health)]
         return spec
 
 

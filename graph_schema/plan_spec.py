@@ -294,6 +294,17 @@ def service_of(annotations: Iterable[str]) -> ServiceSpec | None:
                        annotation_value(listed, SERVICE_HEALTH_ANNOTATION) or DEFAULT_SERVICE_HEALTH)
 
 
+def service_annotations(name: str, port: int | None = None, health: str | None = None) -> list[str]:
+    """The annotations that make a plan a service plan (what ``service:`` in a plan file and
+    ``service=`` of a pipeline step stand for); checked as annotations are, when applied."""
+    found = [f"{SERVICE_ANNOTATION}={name}"]
+    if port is not None:
+        found.append(f"{SERVICE_PORT_ANNOTATION}={port}")
+    if health is not None:
+        found.append(f"{SERVICE_HEALTH_ANNOTATION}={health}")
+    return found
+
+
 def _service_value(key: str, value: str) -> str:
     if key == SERVICE_ANNOTATION and not _SERVICE_NAME.match(value):
         raise InvalidInputError(f"annotation {key} cannot be '{value}'",

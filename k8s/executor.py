@@ -11,8 +11,10 @@ is recorded.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import socket
 import threading
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -200,6 +202,22 @@ class KubernetesExecution:
 
     # -- ending ----------------------------------------------------------------------------
 
+    def service_socket(self) -> tuple[socket.socket, tuple[str, int]]:
+        """A service Run is reached through its Service's cluster IP (the server runs in the cluster)."""
+        if self.job.service is None:
+            raise UnavailableError("this Run serves nothing", "only a service plan's Runs are reachable")
+        ex = self.executor
+        try:
+            found = ex.core.read_namespaced_service(self.name, ex.settings.k8s_namespace, _request_timeout=REQUEST_TIMEOUT)
+        except (ApiException, HTTPError) as exc:
+            raise OSError(errno.EHOSTUNREACH, f"its Service {self.name} cannot be read: {exc}") from None
+        address = found.spec.cluster_ip if found.spec else None
+        if not address or address == "None":
+            raise OSError(errno.EHOSTUNREACH, f"its Service {self.name} has no cluster IP")
+        made = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM)
+        made.setblocking(False)
+        return made, (address, self.job.service.port)
+
     def _delete(self) -> None:
         ex = self.executor
         try:
@@ -208,6 +226,12 @@ class KubernetesExecution:
         except ApiException as exc:
             if exc.status != 404:
                 raise
+        if self.job.service is not None:
+            try:
+                ex.core.delete_namespaced_service(self.name, ex.settings.k8s_namespace, _request_timeout=REQUEST_TIMEOUT)
+            except ApiException as exc:
+                if exc.status != 404:
+                    raise
 
     async def stop(self) -> None:
         """Delete the Job: its pod gets SIGTERM, then SIGKILL after its grace period."""
@@ -266,6 +290,8 @@ class KubernetesExecutor:
             # The client serializes a plain manifest dict as it is (its stubs ask for a V1Job).
             self.batch.create_namespaced_job(self.settings.k8s_namespace, cast(Any, manifest),
                                              _request_timeout=REQUEST_TIMEOUT)
+            if job.service is not None:
+                self._create_service(job, name)
         except ApiException as exc:
             if exc.status == 409:  # created before a crash: wait for that one
                 return KubernetesExecution(self, job, name)
@@ -279,6 +305,19 @@ class KubernetesExecutor:
             raise UnavailableError("the Kubernetes API does not answer (the server log has the details)",
                                    "check KUBECONFIG or the in-cluster configuration") from exc
         return KubernetesExecution(self, job, name)
+
+    def _create_service(self, job: Job, job_name: str) -> None:
+        namespace = self.settings.k8s_namespace
+        try:
+            self.core.create_namespaced_service(namespace, cast(Any, job_spec.build_service(job, namespace=namespace)),
+                                                _request_timeout=REQUEST_TIMEOUT)
+        except ApiException as exc:
+            if exc.status == 409:  # made before a crash
+                return
+            # No Job without its Service: the Run fails to start, with nothing left behind.
+            self.batch.delete_namespaced_job(job_name, namespace, propagation_policy="Background",
+                                             _request_timeout=REQUEST_TIMEOUT)
+            raise
 
     async def start(self, job: Job) -> KubernetesExecution:
         return await anyio.to_thread.run_sync(self._start, job)

@@ -158,3 +158,20 @@ def build_job(job: Job, *, namespace: str, claim: str, data_root: PurePosixPath,
             "template": {"metadata": {"labels": labels}, "spec": pod},
         },
     }
+
+
+def build_service(job: Job, *, namespace: str) -> dict[str, Any]:
+    """The Service in front of a service Run's pod: named like its Job, selecting the pod by the run
+    label, its port the plan's service port. The API server reaches the task through it."""
+    assert job.service is not None
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": job_name(job.run_id), "namespace": namespace, "labels": {RUN_LABEL: job.run_id}},
+        "spec": {
+            "type": "ClusterIP",
+            "selector": {RUN_LABEL: job.run_id},
+            "ports": [{"name": "service", "protocol": "TCP", "port": job.service.port,
+                       "targetPort": job.service.port}],
+        },
+    }

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from knitgraph.graph_schema.plan_spec import service_annotations
+
 ParameterValue = str | int | float | bool
 
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -227,9 +229,12 @@ class Pipeline:
         outputs: Sequence[str] | Mapping[str, Sequence[str]] = (),
         resources: Mapping[str, str | int | float] | None = None,
         annotations: Mapping[str, str] | None = None,
+        service: Mapping[str, str | int] | None = None,
     ) -> Step:
         """Declare a step. ``outputs`` is a list of names, or names with extra tags for each
-        (``{"model": ["type:model"]}``). ``resources`` as in a Plan (``cpu``, ``memory``, ``timeout``...)."""
+        (``{"model": ["type:model"]}``). ``resources`` as in a Plan (``cpu``, ``memory``, ``timeout``...).
+        ``service={"name": ..., "port": ..., "health": ...}`` makes it a service that serves its
+        inputs at /serve/<name>/ (docs/serving.md)."""
         where = _caller()
         _check_name("step", name, where)
         if name in self.steps:
@@ -251,9 +256,24 @@ class Pipeline:
             entrypoint=_check_words("entrypoint", entrypoint, where), args=_check_words("args", args, where),
             outputs=declared,
             resources={str(k): str(v) for k, v in (resources or {}).items()},
-            annotations=tuple(f"{k}={v}" for k, v in (annotations or {}).items()),
+            annotations=(*(f"{k}={v}" for k, v in (annotations or {}).items()), *_service(name, service, where)),
         )
         self.steps[name] = step
         for input_name, source in (inputs or {}).items():
             step.input(input_name, source)
         return step
+
+
+def _service(step: str, service: Mapping[str, str | int] | None, where: Origin) -> list[str]:
+    if service is None:
+        return []
+    unknown = set(service) - {"name", "port", "health"}
+    if "name" not in service or unknown:
+        raise PipelineError(f"step {step!r}: service must be {{'name': ..., 'port': ..., 'health': ...}}"
+                            + (f", not with {sorted(unknown)}" if unknown else ""),
+                            "give service={'name': 'my-model', 'port': 8080, 'health': '/healthz'}", where)
+    port, health = service.get("port"), service.get("health")
+    if port is not None and not str(port).isdigit():
+        raise PipelineError(f"step {step!r}: service port {port!r} is not a number", "give the port as 8080", where)
+    return service_annotations(str(service["name"]), int(port) if port is not None else None,
+                               str(health) if health is not None else None)

@@ -33,7 +33,7 @@ from knitgraph.graph_schema.errors import (
     NotFoundError,
     UnavailableError,
 )
-from knitgraph.graph_schema.plan_spec import EXECUTOR_ANNOTATION, ServiceSpec, service_of
+from knitgraph.graph_schema.plan_spec import ServiceSpec, service_of
 from knitgraph.graph_schema.records import RunStatus
 from knitgraph.graph_schema.timefmt import now_ms
 
@@ -48,7 +48,6 @@ logger = logging.getLogger("knitgraph.server.runs")
 POLL_SECONDS = 0.2
 WATCH_SECONDS = 1.0
 RECOVER_SECONDS = 2.0
-SERVING_EXECUTORS = ("process", "docker")  # whose Executions are Serving (service_socket)
 T = TypeVar("T")
 
 
@@ -186,10 +185,6 @@ class RunManager:
     async def _run_task(self, run_id: str) -> None:
         try:
             job, name = await self._load_job(run_id)
-            if job.service is not None and name not in SERVING_EXECUTORS:
-                raise InvalidInputError(f"service plans are served by the process and docker executors only so far, "
-                                        f"not {name}", f"annotate the plan {EXECUTOR_ANNOTATION}=process or "
-                                        f"{EXECUTOR_ANNOTATION}=container (docs/serving.md)")
             executor = self.runners.executor(name)
             await lifecycle.change_status(self.graph, run_id, RunStatus.STARTING, now=now_ms(), expected=(RunStatus.READY,),
                                           executor=name)
@@ -213,7 +208,7 @@ class RunManager:
         if job.service is None:
             await self._await_exit(run_id, execution)
             return
-        endpoint = Endpoint.of(run_id, job.service, cast(Serving, started))  # see SERVING_EXECUTORS
+        endpoint = Endpoint.of(run_id, job.service, cast(Serving, started))  # every executor's Executions serve
         self.serving.add(run_id)
         try:
             async with anyio.create_task_group() as bringing_up:

@@ -171,3 +171,39 @@ def test_a_job_outlives_its_server_and_is_reattached(clean_graph: Settings, serv
         stopped = json.loads(knit("run", "wait", "--timeout", "60", run["runId"]).stdout)
         assert stopped["status"] == "done" and stopped["exit"] == {"code": 0, "message": "stopped by user"}
         eventually(lambda: gone(admin, run["runId"]), "the stopped run's job to be deleted")
+
+
+def test_a_service_run_gets_a_service_and_fails_readably_when_never_healthy(
+    clean_graph: Settings, server_kubeconfig: Path, admin: k8s.ApiClient, tmp_path: Path,
+) -> None:
+    """kwok runs no container, so the service never answers: what is checked is the Service the
+    executor makes for the pod (selector and port), and the Run failing with the health error,
+    leaving neither Job nor Service behind."""
+    settings = k8s_settings(clean_graph, server_kubeconfig, service_health_seconds=3.0)
+    with app_client(settings, new_token(clean_graph)) as test_client:
+        knit = Knit(test_client)
+        plan = apply(knit, tmp_path, "serve", {
+            "image": "knitgraph.test/long:1",
+            "inputs": [{"path": "/in/model", "tags": ["type:model", "via:k8s-serving"]}],
+            "log": {"tags": ["type:log", "via:k8s-serving"]},
+            "annotations": ["knitgraph.io/service=kwok-model", "knitgraph.io/service-port=8501",
+                            "knitgraph.io/service-health=/v1/models/m"],
+        })
+        push(knit, tmp_path, "type:model", "via:k8s-serving")
+        run_id = only_run(knit, plan)["runId"]
+        name = f"knit-run-{run_id}"
+        service = eventually(lambda: next(iter(k8s.CoreV1Api(admin).list_namespaced_service(
+            NAMESPACE, label_selector=f"knitgraph.run={run_id}").items), None), f"the Service of run {run_id}")
+        assert service.metadata.name == name
+        assert service.spec.selector == {"knitgraph.run": run_id}
+        (port,) = service.spec.ports
+        assert (port.port, port.target_port) == (8501, 8501)
+        assert service.spec.cluster_ip  # what the server connects to
+
+        ended = json.loads(knit("run", "wait", "--timeout", "60", run_id, expect=1).stdout)
+        assert ended["status"] == "failed"
+        assert ended["exit"]["message"].startswith("service 'kwok-model' not healthy after 3 s:")
+        # (The log is the pod's, copied again whole at the end: the reason is in the exit message.)
+        eventually(lambda: gone(admin, run_id) and not k8s.CoreV1Api(admin).list_namespaced_service(
+            NAMESPACE, label_selector=f"knitgraph.run={run_id}").items, f"the Job and Service of run {run_id} to go")
+        assert test_client.get("/serve/kwok-model/v1/models/m").status_code == 404

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from knitgraph.cli.plan_file import PlanFile
-from knitgraph.graph_schema.plan_spec import PlanSpec
+from knitgraph.graph_schema.plan_spec import PlanSpec, ServiceSpec, service_of
 from knitgraph.pipeline import Pipeline, PipelineError, compile_pipeline, load_pipelines
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples/kubeflow-pipeline/pipeline.py"
@@ -122,3 +122,24 @@ def test_wiring_across_pipelines_is_refused(tmp_path: Path) -> None:
 
 def test_a_file_without_pipeline_is_refused(tmp_path: Path) -> None:
     assert "defines no pipeline" in error_of(tmp_path, "x = 1\n").reason
+
+
+def test_a_service_step_and_a_service_in_a_plan_file_are_service_annotations(tmp_path: Path) -> None:
+    pipeline = two_steps()
+    pipeline.step("serve", image="localhost/demo:v1", entrypoint=["python", "serve.py"],
+                  inputs={"model": pipeline.steps["train"].output("model")},
+                  service={"name": "demo-model", "port": 8500, "health": "/healthz"})
+    serve = next(s.plan for s in compile_pipeline(pipeline).steps if s.name == "serve")
+    expected = ["knitgraph.io/service=demo-model", "knitgraph.io/service-port=8500",
+                "knitgraph.io/service-health=/healthz"]
+    assert set(expected) <= set(serve["annotations"])
+    spec = PlanFile.model_validate(serve).to_spec_input()
+    assert service_of(PlanSpec.build(image=spec["image"], inputs=[(i["path"], i["tags"]) for i in spec["inputs"]],
+                                     annotations=spec["annotations"]).annotations) == ServiceSpec("demo-model", 8500,
+                                                                                                    "/healthz")
+    from_file = PlanFile.model_validate({"image": "i:1", "inputs": [{"path": "/in/m", "tags": ["type:model"]}],
+                                         "service": {"name": "m", "port": 9000}}).to_spec_input()
+    assert "service" not in from_file
+    assert from_file["annotations"] == ["knitgraph.io/service=m", "knitgraph.io/service-port=9000"]
+    error = error_of(tmp_path, "p = Pipeline('x')\np.step('a', image='i:1', service={'port': 80})\n")
+    assert "service must be {'name': ..." in error.reason
