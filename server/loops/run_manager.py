@@ -33,7 +33,7 @@ from knitgraph.graph_schema.errors import (
     NotFoundError,
     UnavailableError,
 )
-from knitgraph.graph_schema.plan_spec import ServiceSpec, service_of
+from knitgraph.graph_schema.plan_spec import NETWORK_ANNOTATION, ServiceSpec, service_of
 from knitgraph.graph_schema.records import RunStatus
 from knitgraph.graph_schema.timefmt import now_ms
 
@@ -185,6 +185,12 @@ class RunManager:
     async def _run_task(self, run_id: str) -> None:
         try:
             job, name = await self._load_job(run_id)
+            if job.service is not None and job.network and name == "process":
+                # Its task would listen on the host's own port, where the Run it replaces listens.
+                raise InvalidInputError(
+                    f"service '{job.service.name}' would clash on the host's port {job.service.port}: a process Run "
+                    "with network shares the host's, and the Run it replaces holds that port",
+                    f"remove the plan's annotation {NETWORK_ANNOTATION}=on (a service needs no network to be served)")
             executor = self.runners.executor(name)
             await lifecycle.change_status(self.graph, run_id, RunStatus.STARTING, now=now_ms(), expected=(RunStatus.READY,),
                                           executor=name)

@@ -153,3 +153,20 @@ def test_a_service_serves_rolls_forward_to_a_newer_model_and_keeps_serving_past_
     assert gone.status_code == 404
     (ended,) = json.loads(knit("service", "list", "--json", "predict").stdout)
     assert ended["serving"] is None and [p["runId"] for p in ended["periods"]] == [first, second, first]
+
+
+def test_a_process_service_with_the_hosts_network_is_refused_as_a_port_clash(clean_graph: Settings, tmp_path: Path) -> None:
+    settings = clean_graph.model_copy(update={"process_network": True})
+    with app_client(settings, new_token(settings)) as test_client:
+        knit = Knit(test_client)
+        model = push_model(knit, tmp_path, "2")
+        plan = {"image": "serve:v1", "entrypoint": [sys.executable, "-c", SERVER_SCRIPT],
+                "inputs": [{"path": "/in/model", "tags": ["type:model", "project:serving"]}],
+                "annotations": [*SERVICE, "knitgraph.io/executor=process", "knitgraph.io/network=on"]}
+        file = tmp_path / "serve.yaml"
+        file.write_text(yaml.safe_dump(plan))
+        plan_id = str(json.loads(knit("plan", "apply", str(file)).stdout)["planId"])
+        run_id = run_of(knit, plan_id, model)["runId"]
+        failed = wait_status(knit, run_id, "failed")
+        assert failed["exit"]["message"] == ("service 'predict' would clash on the host's port 8080: a process Run with "
+                                             "network shares the host's, and the Run it replaces holds that port")
