@@ -25,7 +25,10 @@ _HELD_BACK: Final = frozenset({
     b"authorization", b"cookie", b"host", b"connection", b"keep-alive", b"proxy-authorization", b"proxy-connection",
     b"te", b"trailer", b"transfer-encoding", b"upgrade", b"content-length",
 })
-_NOT_RETURNED: Final = frozenset({b"connection", b"keep-alive", b"transfer-encoding", b"content-length", b"set-cookie"})
+_NOT_RETURNED: Final = frozenset({
+    b"connection", b"keep-alive", b"transfer-encoding", b"content-length", b"set-cookie", b"content-security-policy",
+    b"x-content-type-options",
+})
 
 
 async def _body(request: Request) -> bytes:
@@ -66,6 +69,10 @@ async def serve(request: Request) -> Response:
     for key, value in kept:
         response.headers.append(key, value)
     response.headers["X-Knitgraph-Run"] = endpoint.run_id
+    # The task's answer comes from knitgraph's own origin: a page in it must not run as the console
+    # (whose token a script could read). A sandboxed document is an origin of its own.
+    response.headers["Content-Security-Policy"] = "sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 

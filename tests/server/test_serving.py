@@ -110,6 +110,7 @@ def test_a_service_serves_rolls_forward_to_a_newer_model_and_keeps_serving_past_
     first = run_of(knit, plan_id, first_model)["runId"]
     answer = predict_until(serving_client, first)
     assert answer.json() == {"y": 6.0, "authorization": None}  # the caller's knitgraph token stays with knitgraph
+    assert answer.headers["Content-Security-Policy"] == "sandbox"  # a page it serves cannot act as the console
     assert status_of(knit, first)["status"] == "running"  # a service's Run runs while it serves
 
     second_model = push_model(knit, tmp_path, "5")
