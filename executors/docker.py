@@ -31,7 +31,7 @@ from knitgraph.graph_schema.quantities import cpu_nanos, memory_bytes
 
 from .base import LOST_WORKER, RUN_LABEL, ExitStatus, Job, task_name
 from .limits import run_limits
-from .netns import socket_in
+from .netns import open_namespace, socket_in
 
 logger = logging.getLogger("knitgraph.executors.docker")
 SCRATCH = "/tmp"
@@ -59,6 +59,8 @@ class DockerExecution:
         self.container = container
         self.limits = run_limits(job.resources)
         self.service_port = job.service.port if job.service else None
+        self.namespace: int | None = None  # the container's network namespace, once a service is reached
+        self.namespace_lock = threading.Lock()
         self.log_thread = threading.Thread(target=self._copy_log, args=(job, log_mode), daemon=True)
         self.log_thread.start()
 
@@ -103,6 +105,14 @@ class DockerExecution:
         unless its plan has network): the server, on the engine's host, makes its socket there."""
         if self.service_port is None:
             raise UnavailableError("this Run serves nothing", "only a service plan's Runs are reachable")
+        with self.namespace_lock:  # connections are made from several threads at once
+            if self.namespace is None:
+                self.namespace = self._container_namespace()
+            return socket_in(self.namespace), ("127.0.0.1", self.service_port)
+
+    def _container_namespace(self) -> int:
+        """The container's network namespace, held from the first connection on; its process is
+        checked to be the container's (the engine's pids are this machine's only for a local engine)."""
         try:
             self.container.reload()
         except docker.errors.APIError as exc:
@@ -110,7 +120,17 @@ class DockerExecution:
         pid = int(self.container.attrs.get("State", {}).get("Pid") or 0)
         if pid <= 0:
             raise OSError(errno.ESRCH, "its container is not running")
-        return socket_in(f"/proc/{pid}/ns/net"), ("127.0.0.1", self.service_port)
+        namespace = open_namespace(pid)
+        try:
+            with open(f"/proc/{pid}/cgroup") as cgroup:
+                ours = self.container.id in cgroup.read()
+        except OSError:
+            ours = False
+        if not ours:
+            os.close(namespace)
+            raise OSError(errno.EHOSTUNREACH, "its container's process is not on this machine: a service needs the "
+                                              "container engine on the server's host")
+        return namespace
 
     def _remove(self) -> None:
         try:
@@ -119,6 +139,9 @@ class DockerExecution:
             pass  # already gone, or the engine keeps it: either way the Run has its result
 
     async def cleanup(self) -> None:
+        if self.namespace is not None:
+            os.close(self.namespace)
+            self.namespace = None
         await anyio.to_thread.run_sync(self._remove)
 
     async def stop(self) -> None:

@@ -18,25 +18,33 @@ CLONE_NEWNET = 0x40000000
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def _enter(namespace_file: str) -> None:
-    descriptor = os.open(namespace_file, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        if _libc.setns(descriptor, CLONE_NEWNET) != 0:
-            error = ctypes.get_errno()
-            raise OSError(error, f"cannot enter the Run's network namespace: {os.strerror(error)}")
-    finally:
-        os.close(descriptor)
+def open_namespace(pid: int) -> int:
+    """A descriptor of the network namespace of process ``pid``, held from now on: a pid can be
+    reused once its process ends, a held namespace cannot become another's."""
+    return os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
 
 
-def socket_in(namespace_file: str) -> socket.socket:
-    """A new TCP socket (IPv4, non-blocking) of the network namespace at ``namespace_file``
-    (``/proc/<pid>/ns/net``)."""
+def parent_of(pid: int) -> int:
+    """The parent pid of ``pid`` (``/proc/<pid>/stat``); raises OSError if it has ended."""
+    with open(f"/proc/{pid}/stat", "rb") as stat:
+        return int(stat.read().rpartition(b")")[2].split()[1])
+
+
+def _enter(namespace: int) -> None:
+    if _libc.setns(namespace, CLONE_NEWNET) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"cannot enter the Run's network namespace: {os.strerror(error)}")
+
+
+def socket_in(namespace: int) -> socket.socket:
+    """A new TCP socket (IPv4, non-blocking) of the network namespace held by ``namespace``
+    (a descriptor from :func:`open_namespace`)."""
     made: list[socket.socket] = []
     failed: list[OSError] = []
 
     def make() -> None:
         try:
-            _enter(namespace_file)
+            _enter(namespace)
             made.append(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
         except OSError as exc:  # handed to the caller's thread
             failed.append(exc)

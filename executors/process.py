@@ -27,7 +27,7 @@ from knitgraph.graph_schema.errors import UnavailableError
 from .base import ExitStatus, Job
 from .cgroups import RunCgroup, create_cgroup
 from .limits import RunLimits, run_limits
-from .netns import socket_in
+from .netns import open_namespace, parent_of, socket_in
 from .processes import die_with_parent
 from .sandbox import SCRATCH, SandboxSettings, bwrap_command
 from .seccomp import UnsupportedArchitectureError, filter_fd
@@ -48,14 +48,14 @@ class ProcessExecution:
         self.process = process
         self.cgroup = cgroup
         self.limits = limits
-        self.service = service  # (the sandbox's pid, the port its task serves on), for a service Run
+        self.service = service  # (its sandbox's network namespace, held; the port its task serves on)
 
     def service_socket(self) -> tuple[socket.socket, tuple[str, int]]:
         """A service Run listens on the loopback of its sandbox's own network namespace."""
         if self.service is None:
             raise UnavailableError("this Run serves nothing", "only a service plan's Runs are reachable")
-        pid, port = self.service
-        return socket_in(f"/proc/{pid}/ns/net"), ("127.0.0.1", port)
+        namespace, port = self.service
+        return socket_in(namespace), ("127.0.0.1", port)
 
     def _scratch_full(self) -> bool:
         """Is the task's ``/tmp`` full? Seen through a sandboxed process's root: the one whose
@@ -105,6 +105,9 @@ class ProcessExecution:
             self.cgroup.kill()  # what escaped the process group (a new session, a daemon)
 
     async def cleanup(self) -> None:
+        if self.service is not None:
+            os.close(self.service[0])
+            self.service = None
         if self.cgroup is None:
             return
         self.cgroup.kill()
@@ -143,22 +146,23 @@ class ProcessExecutor:
                                    "use the docker executor on this machine") from exc
         info_read, info_write = os.pipe() if job.service else (-1, -1)
         try:
-            self._prepare_outputs(job)
-            command = bwrap_command(job, self.settings, scratch_bytes=limits.scratch, seccomp_fd=seccomp,
-                                    info_fd=info_write if job.service else None)
-            cgroup = create_cgroup(f"knit-run-{job.run_id}", limits.memory, limits.pids)
-            process = self._spawn(job, command, (seccomp, info_write) if job.service else (seccomp,), cgroup, limits)
+            try:
+                self._prepare_outputs(job)
+                command = bwrap_command(job, self.settings, scratch_bytes=limits.scratch, seccomp_fd=seccomp,
+                                        info_fd=info_write if job.service else None)
+                cgroup = create_cgroup(f"knit-run-{job.run_id}", limits.memory, limits.pids)
+                process = self._spawn(job, command, (seccomp, info_write) if job.service else (seccomp,), cgroup, limits)
+            finally:
+                os.close(seccomp)
+                if job.service:
+                    os.close(info_write)
+            if job.service is None:
+                return ProcessExecution(process, cgroup, limits)
+            namespace = await anyio.to_thread.run_sync(_sandbox_namespace, info_read, process.pid)
         finally:
-            os.close(seccomp)
             if job.service:
-                os.close(info_write)
-        if job.service is None:
-            return ProcessExecution(process, cgroup, limits)
-        try:
-            sandbox = await anyio.to_thread.run_sync(_sandbox_pid, info_read)
-        finally:
-            os.close(info_read)
-        return ProcessExecution(process, cgroup, limits, (sandbox, job.service.port) if sandbox else None)
+                os.close(info_read)
+        return ProcessExecution(process, cgroup, limits, (namespace, job.service.port) if namespace is not None else None)
 
     def _spawn(self, job: Job, command: list[str], passed: tuple[int, ...], cgroup: RunCgroup | None,
                limits: RunLimits) -> subprocess.Popen[bytes]:
@@ -193,14 +197,26 @@ class ProcessExecutor:
         return None
 
 
-def _sandbox_pid(info: int) -> int | None:
-    """The sandbox's pid, from what bubblewrap writes to its ``--info-fd`` (``{"child-pid": N}``);
-    None when it ended before saying (the Run then fails as its task does)."""
+def _sandbox_namespace(info: int, bwrap: int) -> int | None:
+    """The sandbox's network namespace, held open: its pid from what bubblewrap writes to its
+    ``--info-fd`` (``{"child-pid": N}``), checked to be bubblewrap's child before the namespace is
+    taken. None when it ended before (the Run then fails as its task does)."""
     text = b""
     while chunk := os.read(info, 4096):
         text += chunk
         try:
-            return int(json.loads(text)["child-pid"])
+            pid = int(json.loads(text)["child-pid"])
         except (ValueError, KeyError):
             continue  # not all written yet
+        try:
+            namespace = open_namespace(pid)
+        except OSError:
+            return None
+        try:
+            if parent_of(pid) == bwrap:
+                return namespace
+        except OSError:
+            pass
+        os.close(namespace)
+        return None
     return None

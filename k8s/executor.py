@@ -294,6 +294,8 @@ class KubernetesExecutor:
                 self._create_service(job, name)
         except ApiException as exc:
             if exc.status == 409:  # created before a crash: wait for that one
+                if job.service is not None:
+                    self._create_service(job, name)
                 return KubernetesExecution(self, job, name)
             if exc.status in (400, 422):
                 raise InvalidInputError(f"the cluster refused job {name}: {_reason(exc)}",

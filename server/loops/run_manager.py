@@ -16,6 +16,7 @@ an outcome that cannot be recorded during the outage is recorded as soon as Neo4
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar, cast
@@ -185,6 +186,11 @@ class RunManager:
     async def _run_task(self, run_id: str) -> None:
         try:
             job, name = await self._load_job(run_id)
+            if job.service is not None and name in ("process", "docker") and os.geteuid() != 0:
+                raise InvalidInputError(
+                    f"service '{job.service.name}' cannot be reached: the server enters a Run's network namespace to "
+                    "reach its service, which needs it to run as root", "run the server as root (as `make demo` "
+                    "does), or serve with the kubernetes executor (docs/serving.md)")
             if job.service is not None and job.network and name == "process":
                 # Its task would listen on the host's own port, where the Run it replaces listens.
                 raise InvalidInputError(
@@ -215,24 +221,30 @@ class RunManager:
             await self._await_exit(run_id, execution)
             return
         endpoint = Endpoint.of(run_id, job.service, cast(Serving, started))  # every executor's Executions serve
-        self.serving.add(run_id)
+        released: Endpoint | None = None
+
+        def ended() -> None:  # at once, before the exit is recorded: the name stops reaching it now
+            nonlocal released
+            endpoint.connections.end()
+            released = self.services.serving.release(run_id)
+
         try:
             async with anyio.create_task_group() as bringing_up:
                 bringing_up.start_soon(self._take_over, endpoint, job)
-                await self._await_exit(run_id, execution)
+                await self._await_exit(run_id, execution, ended)
                 bringing_up.cancel_scope.cancel()  # it ended before it was healthy
         finally:
             self.serving.discard(run_id)
-            released = self.services.serving.release(run_id)
+            ended()
             with anyio.CancelScope(shield=True), anyio.move_on_after(10):
-                await endpoint.pool.aclose()
-                if released is not None:  # it served until its task ended
-                    await self._close_period(released)
+                await endpoint.connections.aclose()
+            if released is not None and self._tasks is not None:  # it served until its task ended
+                self._tasks.start_soon(self._close_period, released)
 
     async def _take_over(self, endpoint: Endpoint, job: Job) -> None:
         """Once the new service Run is healthy it takes the traffic, and the Run it replaces is
         stopped (done); a Run that never gets healthy fails with the reason in its log, and the one
-        serving goes on."""
+        serving goes on. Any other failure here stops the new Run too, and is logged."""
         spec: ServiceSpec = endpoint.spec
         try:
             await wait_healthy(endpoint, self.services.settings.service_health_seconds)
@@ -240,18 +252,38 @@ class RunManager:
             _note_in_log(job, f"knitgraph: service '{spec.name}' {unhealthy}; run {endpoint.run_id} is stopped")
             await self._end_serving(endpoint.run_id, RunStatus.ABORTING, 1, f"service '{spec.name}' {unhealthy}")
             return
-        previous = self.services.serving.switch(endpoint, now_ms())
+        except Exception as exc:  # a loop edge: the Run ends, the server goes on
+            logger.exception("run %s: bringing service '%s' up failed", endpoint.run_id, spec.name)
+            await self._end_serving(endpoint.run_id, RunStatus.ABORTING, 1, f"service '{spec.name}' failed to start: {exc}")
+            return
+        replaced = self.services.serving.switch(endpoint, now_ms())
+        if replaced is endpoint:  # a Run started later serves already: this older one steps aside
+            await self._end_serving(endpoint.run_id, RunStatus.COMPLETING, 0,
+                                    f"superseded by a newer run serving '{spec.name}'")
+            return
+        self.serving.add(endpoint.run_id)  # serving: it holds no executor slot from now on
         _note_in_log(job, f"knitgraph: service '{spec.name}' is healthy; /serve/{spec.name}/ reaches run {endpoint.run_id}")
-        await until_recorded(f"run {endpoint.run_id}'s serving", lambda: serving.open_period(
-            self.graph, endpoint.run_id, spec.name, now=endpoint.since_ms))
-        if previous is not None:
-            await self._close_period(previous)
-            await self._end_serving(previous.run_id, RunStatus.COMPLETING, 0,
-                                    f"replaced by run {endpoint.run_id} serving '{spec.name}'")
+        assert self._tasks is not None
+        # In the manager's own task group: the handover completes even if this Run ends meanwhile.
+        self._tasks.start_soon(self._hand_over, endpoint, replaced)
+
+    async def _hand_over(self, endpoint: Endpoint, replaced: Endpoint | None) -> None:
+        try:
+            await until_recorded(f"run {endpoint.run_id}'s serving", lambda: serving.open_period(
+                self.graph, endpoint.run_id, endpoint.spec.name, now=endpoint.since_ms))
+            if replaced is not None:
+                await self._close_period(replaced)
+                await self._end_serving(replaced.run_id, RunStatus.COMPLETING, 0,
+                                        f"replaced by run {endpoint.run_id} serving '{endpoint.spec.name}'")
+        except Exception:  # a loop edge: logged; the lease watcher and recovery go on
+            logger.exception("run %s: the handover of service '%s' failed", endpoint.run_id, endpoint.spec.name)
 
     async def _close_period(self, endpoint: Endpoint) -> None:
-        await until_recorded(f"run {endpoint.run_id}'s end of serving", lambda: serving.close_period(
-            self.graph, endpoint.run_id, endpoint.requests, now=now_ms()))
+        try:
+            await until_recorded(f"run {endpoint.run_id}'s end of serving", lambda: serving.close_period(
+                self.graph, endpoint.run_id, endpoint.requests, now=now_ms()))
+        except KnitError as exc:  # the period then ends, when read, at the Run's finish
+            logger.warning("run %s: its end of serving is not recorded: %s", endpoint.run_id, exc)
 
     async def _end_serving(self, run_id: str, status: RunStatus, code: int, message: str) -> None:
         """Moves a service Run on; the lease watcher then stops its task."""
@@ -267,8 +299,10 @@ class RunManager:
     async def _fail_to_start(self, run_id: str, exc: KnitError) -> None:
         await lifecycle.change_status(self.graph, run_id, RunStatus.ABORTING, now=now_ms(), exit_code=255, exit_message=exc.reason)
 
-    async def _await_exit(self, run_id: str, execution: Execution) -> None:
+    async def _await_exit(self, run_id: str, execution: Execution, ended: Callable[[], None] | None = None) -> None:
         status = await execution.wait()
+        if ended is not None:
+            ended()
         if run_id in self.executing:
             self.executing[run_id] = None  # the task has ended: nothing left for a stop to stop
         code = status.code
@@ -292,6 +326,8 @@ class RunManager:
             await until_recorded(f"run {run_id}'s finish", lambda: finish_run(self.services, run_id))
         except KnitError as exc:
             logger.warning("run %s: %s", run_id, exc)
+        except Exception:  # a loop edge: log, and let recovery finish the run
+            logger.exception("run %s: unexpected error", run_id)
         finally:
             self.executing.pop(run_id, None)
             self.survives_server.pop(run_id, None)

@@ -5,6 +5,7 @@ that nothing else on the host can."""
 from __future__ import annotations
 
 import asyncio
+import select
 import typing
 
 import anyio
@@ -30,8 +31,8 @@ class _Stream(httpcore.AsyncNetworkStream):
             return b""
         except TimeoutError as exc:
             raise httpcore.ReadTimeout(str(exc)) from exc
-        except (OSError, anyio.BrokenResourceError) as exc:
-            raise httpcore.ReadError(str(exc)) from exc
+        except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError) as exc:
+            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109 - httpcore's signature
         if not buffer:
@@ -48,16 +49,22 @@ class _Stream(httpcore.AsyncNetworkStream):
         await self._stream.aclose()
 
     def get_extra_info(self, info: str) -> typing.Any:
+        if info == "is_readable":  # an idle keep-alive connection that is readable was closed by the task
+            raw = self._stream.extra(anyio.abc.SocketAttribute.raw_socket)
+            return bool(select.select([raw], [], [], 0)[0])
         return None
 
 
 class _ToTask(httpcore.AsyncNetworkBackend):
     def __init__(self, serving: Serving) -> None:
         self.serving = serving
+        self.closed = False  # the Run's task ended: no new connection to wherever its address now leads
 
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None,  # noqa: ASYNC109 - httpcore's
                           local_address: str | None = None,
                           socket_options: typing.Iterable[typing.Any] | None = None) -> httpcore.AsyncNetworkStream:
+        if self.closed:
+            raise httpcore.ConnectError("the Run's task has ended")
         try:
             made, address = await anyio.to_thread.run_sync(self.serving.service_socket)
         except (OSError, UnavailableError) as exc:  # its sandbox has ended
@@ -72,11 +79,27 @@ class _ToTask(httpcore.AsyncNetworkBackend):
         except OSError as exc:
             made.close()
             raise httpcore.ConnectError(exc.strerror or str(exc)) from exc
+        except BaseException:
+            made.close()  # cancelled
+            raise
 
     async def sleep(self, seconds: float) -> None:
         await anyio.sleep(seconds)
 
 
-def connection_pool(serving: Serving) -> httpcore.AsyncConnectionPool:
-    """Keep-alive HTTP/1.1 connections to one Run's task."""
-    return httpcore.AsyncConnectionPool(network_backend=_ToTask(serving), max_connections=64)
+class TaskConnections:
+    """Keep-alive HTTP/1.1 connections to one Run's task; closed for good when the task ends."""
+
+    def __init__(self, serving: Serving) -> None:
+        self._backend = _ToTask(serving)
+        # Idle connections are dropped before a typical server's own idle timeout (uvicorn: 5 s).
+        self.pool = httpcore.AsyncConnectionPool(network_backend=self._backend, max_connections=64,
+                                                 keepalive_expiry=4.0)
+
+    def end(self) -> None:
+        """The task has ended: no new connection is made (its namespace or address may be reused)."""
+        self._backend.closed = True
+
+    async def aclose(self) -> None:
+        self.end()
+        await self.pool.aclose()

@@ -23,10 +23,12 @@ async def wait_healthy(endpoint: Endpoint, within_seconds: float) -> None:
     with anyio.move_on_after(within_seconds):
         while True:
             try:
-                response = await endpoint.pool.request(b"GET", url, extensions={"timeout": timeouts})
-                if 200 <= response.status < 300:
+                # Only the status is read: a body could be endless.
+                async with endpoint.pool.stream(b"GET", url, extensions={"timeout": timeouts}) as response:
+                    status = response.status
+                if 200 <= status < 300:
                     return
-                last = f"GET {endpoint.spec.health} answered {response.status}"
+                last = f"GET {endpoint.spec.health} answered {status}"
             except httpcore.ConnectError as exc:
                 last = f"nothing accepts connections on port {endpoint.spec.port} ({exc})"
             except httpcore.TimeoutException:

@@ -6,19 +6,21 @@ from __future__ import annotations
 
 from typing import Final
 
+import anyio
 import httpcore
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from knitgraph.graph_schema.access import Role
-from knitgraph.graph_schema.errors import NotFoundError, TooLargeError, UnavailableError
+from knitgraph.graph_schema.errors import InvalidInputError, NotFoundError, TooLargeError, UnavailableError
 
 from ..auth.roles import principal_of, require
 from ..services import Services
 
 METHODS: Final = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 MAX_BODY_BYTES: Final = 64 * 2**20
+MAX_ANSWER_BYTES: Final = 256 * 2**20
 REQUEST_SECONDS: Final = 60.0
 # Not passed to the task: its own connection's headers, and what identifies the caller to knitgraph.
 _HELD_BACK: Final = frozenset({
@@ -41,31 +43,48 @@ async def _body(request: Request) -> bytes:
     return bytes(body)
 
 
+def _target(request: Request, name: str) -> bytes:
+    """The path and query as the caller sent them (still percent-encoded), less ``/serve/<name>``."""
+    raw: bytes = request.scope.get("raw_path") or b""
+    prefix = f"/serve/{name}".encode()
+    rest = raw[len(prefix):] if raw.startswith(prefix + b"/") else request.url.path.encode()[len(prefix):]
+    query: bytes = request.scope.get("query_string", b"")
+    return rest + (b"?" + query if query else b"")
+
+
 async def serve(request: Request) -> Response:
     require(principal_of(request), Role.VIEWER, "call a service")
     services: Services = request.app.state.services
     name = request.path_params["name"]
+    body = await _body(request)  # first: a slow upload holds no Run's endpoint
     endpoint = services.serving.current(name)
     if endpoint is None:
         raise NotFoundError(f"no Run serves '{name}' now",
                             f"a plan annotated knitgraph.io/service={name} serves once a Run of it is healthy; "
                             f"`knit plan find -a knitgraph.io/service={name}` shows such plans (docs/serving.md)")
-    target = "/" + request.path_params.get("path", "")
-    if request.url.query:
-        target += "?" + request.url.query
     headers = [(key, value) for key, value in request.headers.raw if key.lower() not in _HELD_BACK]
-    url = httpcore.URL(scheme=b"http", host=name.encode(), port=endpoint.spec.port, target=target.encode())
+    url = httpcore.URL(scheme=b"http", host=name.encode(), port=endpoint.spec.port, target=_target(request, name))
     timeouts = {"connect": REQUEST_SECONDS, "read": REQUEST_SECONDS, "write": REQUEST_SECONDS, "pool": REQUEST_SECONDS}
+    content = bytearray()
     try:
-        answer = await endpoint.pool.request(request.method.encode(), url, headers=headers,
-                                             content=await _body(request), extensions={"timeout": timeouts})
-    except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.TimeoutException) as exc:
+        with anyio.fail_after(2 * REQUEST_SECONDS):
+            async with endpoint.pool.stream(request.method.encode(), url, headers=headers, content=body,
+                                            extensions={"timeout": timeouts}) as answer:
+                async for chunk in answer.aiter_stream():
+                    content += chunk
+                    if len(content) > MAX_ANSWER_BYTES:
+                        raise UnavailableError(
+                            f"run {endpoint.run_id}, serving '{name}', answered more than "
+                            f"{MAX_ANSWER_BYTES // 2**20} MiB", "ask the service for less")
+    except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.TimeoutException, TimeoutError) as exc:
         raise UnavailableError(f"run {endpoint.run_id}, serving '{name}', did not answer: {type(exc).__name__} {exc}",
                                f"see its log: knit run show --log {endpoint.run_id}") from None
+    except httpcore.UnsupportedProtocol as exc:
+        raise InvalidInputError(f"the request cannot be passed to '{name}': {exc}", "check the URL") from None
     endpoint.requests += 1
     kept = [(key.decode("latin-1"), value.decode("latin-1")) for key, value in answer.headers
             if key.lower() not in _NOT_RETURNED]
-    response = Response(answer.content, status_code=answer.status)
+    response = Response(bytes(content), status_code=answer.status)
     for key, value in kept:
         response.headers.append(key, value)
     response.headers["X-Knitgraph-Run"] = endpoint.run_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import httpcore
@@ -9,22 +10,30 @@ import httpcore
 from knitgraph.executors import Serving
 from knitgraph.graph_schema.plan_spec import ServiceSpec
 
-from .connection import connection_pool
+from .connection import TaskConnections
+
+_started = itertools.count()
 
 
 @dataclass(eq=False)
 class Endpoint:
-    """One Run's task as a service: how to reach it, since when it serves, how many requests it had."""
+    """One Run's task as a service: how to reach it, since when it serves, how many requests it had.
+    ``order``: when its task started, among this server's; the later one serves (a newer model)."""
 
     run_id: str
     spec: ServiceSpec
-    pool: httpcore.AsyncConnectionPool
+    connections: TaskConnections
+    order: int = field(default_factory=lambda: next(_started))
     since_ms: int = 0
     requests: int = 0
 
+    @property
+    def pool(self) -> httpcore.AsyncConnectionPool:
+        return self.connections.pool
+
     @classmethod
     def of(cls, run_id: str, spec: ServiceSpec, serving: Serving) -> Endpoint:
-        return cls(run_id, spec, connection_pool(serving))
+        return cls(run_id, spec, TaskConnections(serving))
 
 
 @dataclass
@@ -35,9 +44,12 @@ class ServiceRegistry:
         return self._current.get(name)
 
     def switch(self, endpoint: Endpoint, now_ms: int) -> Endpoint | None:
-        """``endpoint`` serves its name from now on; returns the one it replaces."""
-        endpoint.since_ms = now_ms
+        """``endpoint`` serves its name from now on; returns the one it replaces. An endpoint whose
+        task started before the one serving now is not switched to: it is returned itself."""
         previous = self._current.get(endpoint.spec.name)
+        if previous is not None and previous.order > endpoint.order:
+            return endpoint
+        endpoint.since_ms = now_ms
         self._current[endpoint.spec.name] = endpoint
         return previous
 
