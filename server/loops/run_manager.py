@@ -226,7 +226,7 @@ class RunManager:
         def ended() -> None:  # at once, before the exit is recorded: the name stops reaching it now
             nonlocal released
             endpoint.connections.end()
-            released = self.services.serving.release(run_id)
+            released = self.services.serving.release(run_id) or released  # called again in finally
 
         try:
             async with anyio.create_task_group() as bringing_up:

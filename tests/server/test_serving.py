@@ -152,8 +152,14 @@ def test_a_service_serves_rolls_forward_to_a_newer_model_and_keeps_serving_past_
     wait_status(knit, first, "done")
     gone = serving_client.get("/serve/predict/predict", params={"x": 3})
     assert gone.status_code == 404
-    (ended,) = json.loads(knit("service", "list", "--json", "predict").stdout)
+    deadline = time.monotonic() + 15
+    while True:  # the period is closed, with its requests, as the Run's task ends
+        (ended,) = json.loads(knit("service", "list", "--json", "predict").stdout)
+        if ended["periods"][0]["requests"] >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert ended["serving"] is None and [p["runId"] for p in ended["periods"]] == [first, second, first]
+    assert ended["periods"][0]["requests"] >= 2, ended  # counted when it stopped serving
 
 
 def test_a_process_service_with_the_hosts_network_is_refused_as_a_port_clash(clean_graph: Settings, tmp_path: Path) -> None:
