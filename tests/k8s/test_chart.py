@@ -78,6 +78,7 @@ def test_bundled_neo4j_and_the_server_with_the_kubernetes_executor(testbed: Loca
     (role,) = kinds["Role"]
     assert role["rules"] == [
         {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create", "get", "delete"]},
+        {"apiGroups": [""], "resources": ["services"], "verbs": ["create", "get", "delete"]},  # service Runs
         {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]},
         {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
         {"apiGroups": [""], "resources": ["events"], "verbs": ["list"]},
