@@ -19,6 +19,11 @@ from knitgraph.graph_schema.errors import UnavailableError
 CONNECT_SECONDS = 5.0
 
 
+def timeouts(seconds: float) -> dict[str, float]:
+    """httpcore's ``timeout`` extension: the same limit on connecting, reading, writing and waiting."""
+    return {"connect": seconds, "read": seconds, "write": seconds, "pool": seconds}
+
+
 class _Stream(httpcore.AsyncNetworkStream):
     def __init__(self, stream: anyio.abc.SocketStream) -> None:
         self._stream = stream

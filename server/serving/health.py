@@ -5,6 +5,7 @@ from __future__ import annotations
 import anyio
 import httpcore
 
+from .connection import timeouts
 from .registry import Endpoint
 
 POLL_SECONDS = 0.25
@@ -19,12 +20,11 @@ async def wait_healthy(endpoint: Endpoint, within_seconds: float) -> None:
     """Ask ``GET <health>`` until it answers 2xx; raises :class:`Unhealthy` after ``within_seconds``."""
     last = "it never answered"
     url = httpcore.URL(scheme=b"http", host=b"service", port=endpoint.spec.port, target=endpoint.spec.health.encode())
-    timeouts = {"connect": REQUEST_SECONDS, "read": REQUEST_SECONDS, "write": REQUEST_SECONDS, "pool": REQUEST_SECONDS}
     with anyio.move_on_after(within_seconds):
         while True:
             try:
                 # Only the status is read: a body could be endless.
-                async with endpoint.pool.stream(b"GET", url, extensions={"timeout": timeouts}) as response:
+                async with endpoint.pool.stream(b"GET", url, extensions={"timeout": timeouts(REQUEST_SECONDS)}) as response:
                     status = response.status
                 if 200 <= status < 300:
                     return

@@ -17,6 +17,7 @@ from knitgraph.graph_schema.errors import InvalidInputError, NotFoundError, TooL
 
 from ..auth.roles import principal_of, require
 from ..services import Services
+from .connection import timeouts
 
 METHODS: Final = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 MAX_BODY_BYTES: Final = 64 * 2**20
@@ -64,12 +65,11 @@ async def serve(request: Request) -> Response:
                             f"`knit plan find -a knitgraph.io/service={name}` shows such plans (docs/serving.md)")
     headers = [(key, value) for key, value in request.headers.raw if key.lower() not in _HELD_BACK]
     url = httpcore.URL(scheme=b"http", host=name.encode(), port=endpoint.spec.port, target=_target(request, name))
-    timeouts = {"connect": REQUEST_SECONDS, "read": REQUEST_SECONDS, "write": REQUEST_SECONDS, "pool": REQUEST_SECONDS}
     content = bytearray()
     try:
         with anyio.fail_after(2 * REQUEST_SECONDS):
             async with endpoint.pool.stream(request.method.encode(), url, headers=headers, content=body,
-                                            extensions={"timeout": timeouts}) as answer:
+                                            extensions={"timeout": timeouts(REQUEST_SECONDS)}) as answer:
                 async for chunk in answer.aiter_stream():
                     content += chunk
                     if len(content) > MAX_ANSWER_BYTES:

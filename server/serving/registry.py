@@ -60,6 +60,3 @@ class ServiceRegistry:
                 del self._current[name]
                 return endpoint
         return None
-
-    def names(self) -> dict[str, Endpoint]:
-        return dict(self._current)
