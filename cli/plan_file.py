@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from knitgraph.graph_schema.plan_spec import service_annotations
+from knitgraph.graph_schema.plan_spec import CONCURRENCY_ANNOTATION, retry_annotations, service_annotations
 
 from . import safe_yaml
 from .errors import KnitCliError
@@ -39,6 +39,13 @@ class ServiceFile(_Strict):
     health: str | None = None
 
 
+class RetryFile(_Strict):
+    """``retry:`` — a failed Run runs again in place (docs/automation.md); written as annotations."""
+
+    max: int
+    backoff: str | int | float | None = None
+
+
 class OnNodeFile(_Strict):
     may: list[str] = []
     prefer: list[str] = []
@@ -58,6 +65,8 @@ class PlanFile(_Strict):
     service_account: str | None = None
     annotations: list[str] = []
     service: ServiceFile | None = None
+    retry: RetryFile | None = None
+    concurrency: int | None = None
 
     @field_validator("resources", mode="before")
     @classmethod
@@ -77,6 +86,12 @@ class PlanFile(_Strict):
             del spec["service"]
             spec["annotations"] = [*spec.get("annotations", []),
                                    *service_annotations(self.service.name, self.service.port, self.service.health)]
+        if self.retry is not None:
+            del spec["retry"]
+            spec["annotations"] = [*spec.get("annotations", []), *retry_annotations(self.retry.max, self.retry.backoff)]
+        if self.concurrency is not None:
+            del spec["concurrency"]
+            spec["annotations"] = [*spec.get("annotations", []), f"{CONCURRENCY_ANNOTATION}={self.concurrency}"]
         return spec
 
 

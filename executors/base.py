@@ -41,6 +41,7 @@ class Job:
     service_account: str | None = None
     network: bool = False  # a network of its own (a container's, a pod's), or the host's for a process
     service: ServiceSpec | None = None  # a service plan's: the task serves HTTP until it is replaced
+    env: dict[str, str] = field(default_factory=dict)  # set for the task, over the executor's own
 
     @property
     def command(self) -> list[str]:

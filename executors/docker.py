@@ -188,7 +188,7 @@ class DockerExecutor:
             "pids_limit": limits.pids,
             "read_only": True,
             "tmpfs": {SCRATCH: f"rw,nosuid,nodev,size={limits.scratch},mode=1777"},
-            "environment": {"HOME": SCRATCH, "TMPDIR": SCRATCH},
+            "environment": {"HOME": SCRATCH, "TMPDIR": SCRATCH, "KNIT_RUN_ID": job.run_id, **job.env},
         }
         if self.settings.docker_user:
             options["user"] = self.settings.docker_user

@@ -130,4 +130,5 @@ def bwrap_command(job: Job, settings: SandboxSettings, *, scratch_bytes: int, se
     args += ["--remount-ro", "/", "--clearenv", "--setenv", "PATH", path, "--setenv", "HOME", SCRATCH,
              "--setenv", "TMPDIR", SCRATCH, "--setenv", "LANG", "C.UTF-8", "--setenv", "KNIT_RUN_ID", job.run_id,
              "--chdir", "/"]
+    args += [arg for name, value in job.env.items() for arg in ("--setenv", name, value)]
     return [*args, "--", *prefix, *job.command]

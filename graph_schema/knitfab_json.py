@@ -7,9 +7,10 @@ from typing import Any
 
 # Knitfab leaves these out of its JSON when they are empty (reference §5.5).
 _OMIT_WHEN_NULL = frozenset(
-    {"mountpoint", "log", "exit", "image", "entrypoint", "args", "name", "on_node", "service_account", "executor"}
+    {"mountpoint", "log", "exit", "image", "entrypoint", "args", "name", "on_node", "service_account", "executor",
+     "notBefore"}
 )
-_OMIT_WHEN_EMPTY = frozenset({"annotations", "resources", "history", "metrics"})  # metrics: knitgraph's own
+_OMIT_WHEN_EMPTY = frozenset({"annotations", "resources", "history", "metrics", "attempts"})  # metrics, attempts: knitgraph's own
 
 
 def knitfab_shape(value: Any, keep_null: frozenset[str] = frozenset()) -> Any:

@@ -18,6 +18,7 @@ from neo4j import AsyncManagedTransaction
 from .driver import Graph
 from .errors import ConflictError, run_not_found
 from .nominations import renominate_data
+from .plan_spec import CONCURRENCY_ANNOTATION
 from .projection import project_nominated
 from .records import RunStatus
 
@@ -66,14 +67,38 @@ SET r.startedAt = CASE WHEN $status = 'running' AND r.status <> 'running' THEN $
     r.executor = coalesce($executor, r.executor)
 """
 
+# Plans with a concurrency limit (annotation knitgraph.io/concurrency=N) that many executing Runs
+# already reach are skipped; executing Runs are few, so this reads little.
 CLAIM_WAITING_RUN: Final[LiteralString] = """
+CALL () {
+    MATCH (x:Run) WHERE x.status IN ['ready', 'starting', 'running']
+    MATCH (x)-[:OF_PLAN]->(p:Plan)
+    WITH p, count(x) AS busy,
+         [a IN coalesce(p.annotations, []) WHERE a STARTS WITH $limitKey | toInteger(substring(a, size($limitKey)))] AS limits
+    WHERE limits <> [] AND busy >= limits[0]
+    RETURN collect(p.planId) AS full
+}
 MATCH (r:Run {status: 'waiting'})
+WHERE (r.notBefore IS NULL OR r.notBefore <= $now)
+  AND (full = [] OR NOT EXISTS { (r)-[:OF_PLAN]->(p:Plan) WHERE p.planId IN full })
 WITH r ORDER BY r.updatedAt, r.runId LIMIT 1
 SET r.lockedAt = $now
 WITH r WHERE r.status = 'waiting'
 MATCH (r)-[:OF_PLAN]->(p:Plan)
 SET r.status = 'ready', r.updatedAt = $now, r.readyAt = $now, r.owner = $owner, r.leaseUntil = $leaseUntil
 RETURN r.runId AS runId, p.planId AS planId
+"""
+
+READ_ATTEMPT: Final[LiteralString] = "MATCH (r:Run {runId: $runId}) RETURN coalesce(r.attempt, 1) AS attempt"
+
+RETRY_IN_PLACE: Final[LiteralString] = """
+MATCH (r:Run {runId: $runId})-[:OF_PLAN]->(p:Plan)
+CREATE (r)-[:HAD_ATTEMPT]->(:Attempt {number: coalesce(r.attempt, 1), exitCode: r.exitCode, exitMessage: r.exitMessage,
+    readyAt: r.readyAt, startedAt: r.startedAt, finishedAt: $now, executor: r.executor, logFile: $logFile})
+SET r.attempt = coalesce(r.attempt, 1) + 1, r.notBefore = $notBefore,
+    r.status = CASE WHEN p.active THEN 'waiting' ELSE 'deactivated' END, r.updatedAt = $now,
+    r.exitCode = null, r.exitMessage = null, r.readyAt = null, r.startedAt = null, r.executor = null,
+    r.owner = null, r.leaseUntil = null
 """
 
 FINISH_RUN: Final[LiteralString] = """
@@ -149,13 +174,15 @@ async def change_status(
 
 
 async def _claim(tx: AsyncManagedTransaction, owner: str, now: int, lease_until: int) -> Claim | None:
-    record = await (await tx.run(CLAIM_WAITING_RUN, owner=owner, now=now, leaseUntil=lease_until)).single()
+    record = await (await tx.run(CLAIM_WAITING_RUN, owner=owner, now=now, leaseUntil=lease_until,
+                                 limitKey=f"{CONCURRENCY_ANNOTATION}=")).single()
     return None if record is None else Claim(record["runId"], record["planId"])
 
 
 async def claim_waiting_run(graph: Graph, *, owner: str, now: int, lease_until: int) -> Claim | None:
     """Take the oldest waiting Run for execution (waiting -> ready, owned by ``owner``); the
-    executor that runs it is recorded when it starts (:func:`change_status`)."""
+    executor that runs it is recorded when it starts (:func:`change_status`). A Run waiting for
+    its retry's backoff, or of a plan at its concurrency limit, is left waiting."""
     return await graph.write(_claim, owner, now, lease_until)
 
 
@@ -191,6 +218,25 @@ async def finish_run(
     ``digests``: each output's content digest and size in bytes; ``metrics``: the metrics some
     outputs hold (``metrics.json``), stored as ``metricNames``/``metricValues`` of their Data."""
     return await graph.write(_finish, run_id, now, digests, creation, metrics or {})
+
+
+async def _retry_in_place(
+    tx: AsyncManagedTransaction, run_id: str, attempt: int, now: int, not_before: int, log_file: str | None,
+) -> None:
+    current, _, _ = await _lock(tx, run_id, now)
+    record = await (await tx.run(READ_ATTEMPT, runId=run_id)).single()
+    if current is not RunStatus.ABORTING or record is None or record["attempt"] != attempt:
+        raise ConflictError(f"run {run_id} is no longer aborting attempt {attempt}", "the run moved on meanwhile")
+    await (await tx.run(RETRY_IN_PLACE, runId=run_id, now=now, notBefore=not_before, logFile=log_file)).consume()
+
+
+async def retry_in_place(
+    graph: Graph, run_id: str, *, attempt: int, now: int, not_before: int, log_file: str | None,
+) -> None:
+    """aborting -> waiting (deactivated if its plan is) for another attempt: the failed one is kept
+    as an ``(:Attempt)`` with its exit, times and ``log_file``; the Run waits until ``not_before``.
+    Raises ``ConflictError`` unless the Run is still aborting ``attempt`` (someone did it first)."""
+    await graph.write(_retry_in_place, run_id, attempt, now, not_before, log_file)
 
 
 async def _extend(tx: AsyncManagedTransaction, run_ids: list[str], owner: str, lease_until: int) -> dict[str, RunStatus]:

@@ -127,7 +127,7 @@ class PlanSpec:
             resources=with_default_resources(resources or {}),
             on_node={mode: values for mode, values in labels.items() if values},
             service_account=_service_account(service_account),
-            annotations=tuple(parse_annotations(annotations)),
+            annotations=tuple(checked_annotations(annotations)),
         )
 
 
@@ -259,6 +259,12 @@ SAME_ORIGIN_ANNOTATION: Final = "knitgraph.io/same-origin"
 SERVICE_ANNOTATION: Final = "knitgraph.io/service"
 SERVICE_PORT_ANNOTATION: Final = "knitgraph.io/service-port"
 SERVICE_HEALTH_ANNOTATION: Final = "knitgraph.io/service-health"
+# A failed Run of the plan runs again in place, up to ``retry-max`` more times, waiting
+# ``retry-backoff`` before the first retry and twice as long before each next (docs/automation.md).
+RETRY_MAX_ANNOTATION: Final = "knitgraph.io/retry-max"
+RETRY_BACKOFF_ANNOTATION: Final = "knitgraph.io/retry-backoff"
+# At most this many Runs of the plan execute at once (ready, starting or running).
+CONCURRENCY_ANNOTATION: Final = "knitgraph.io/concurrency"
 KNITGRAPH_ANNOTATIONS: Final = {
     EXECUTOR_ANNOTATION: ("process", "container"),  # how the plan's Runs execute (docs/user-guide.md)
     NETWORK_ANNOTATION: ("on", "off"),  # whether they have network
@@ -266,10 +272,18 @@ KNITGRAPH_ANNOTATIONS: Final = {
     SERVICE_ANNOTATION: None,  # a name, as in a URL: lower-case letters, digits and dashes
     SERVICE_PORT_ANNOTATION: None,  # 1-65535
     SERVICE_HEALTH_ANNOTATION: None,  # a path, /...
+    RETRY_MAX_ANNOTATION: None,  # 1 to MAX_RETRIES
+    RETRY_BACKOFF_ANNOTATION: None,  # a duration: 0s to MAX_BACKOFF_SECONDS
+    CONCURRENCY_ANNOTATION: None,  # 1 to MAX_CONCURRENCY
 }
+MAX_RETRIES: Final = 10
+DEFAULT_BACKOFF_SECONDS: Final = 10.0
+MAX_BACKOFF_SECONDS: Final = 3600.0
+MAX_CONCURRENCY: Final = 1000
 DEFAULT_SERVICE_PORT: Final = 8080
 DEFAULT_SERVICE_HEALTH: Final = "/"
 _SERVICE_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_ZERO_DURATION = re.compile(r"^0+(\.0+)?[smhd]?$")
 _HEALTH_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$")
 
 
@@ -305,6 +319,67 @@ def service_annotations(name: str, port: int | None = None, health: str | None =
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often a failed Run of the plan runs again, and how long it waits first."""
+
+    max: int
+    backoff_seconds: float = DEFAULT_BACKOFF_SECONDS
+
+    def delay_seconds(self, retry: int) -> float:
+        """The wait before retry number ``retry`` (1-based): the backoff, doubled each time, at most an hour."""
+        return min(self.backoff_seconds * 2.0 ** (retry - 1), MAX_BACKOFF_SECONDS)
+
+
+def retry_of(annotations: Iterable[str]) -> RetryPolicy | None:
+    """The plan's retry policy, if it has one (its annotations were checked when applied)."""
+    listed = list(annotations)
+    most = annotation_value(listed, RETRY_MAX_ANNOTATION)
+    if most is None:
+        return None
+    backoff = annotation_value(listed, RETRY_BACKOFF_ANNOTATION)
+    return RetryPolicy(int(most), _backoff_seconds(backoff) if backoff is not None else DEFAULT_BACKOFF_SECONDS)
+
+
+def retry_annotations(most: int, backoff: str | int | float | None = None) -> list[str]:
+    """What ``retry: {max, backoff}`` of a plan file and ``retry=`` of a pipeline step stand for."""
+    found = [f"{RETRY_MAX_ANNOTATION}={most}"]
+    if backoff is not None:
+        found.append(f"{RETRY_BACKOFF_ANNOTATION}={backoff}")
+    return found
+
+
+def concurrency_of(annotations: Iterable[str]) -> int | None:
+    value = annotation_value(annotations, CONCURRENCY_ANNOTATION)
+    return int(value) if value is not None else None
+
+
+def _backoff_seconds(value: str) -> float:
+    """A wait in seconds, zero allowed; -1 when ``value`` is not a duration."""
+    text = value.strip()
+    if _ZERO_DURATION.match(text):
+        return 0.0
+    seconds = duration_seconds(text)
+    return -1.0 if seconds is None else float(seconds)
+
+
+def _whole_number(key: str, value: str, most: int, meaning: str) -> str:
+    if not (value.isdigit() and 1 <= int(value) <= most):
+        raise InvalidInputError(f"annotation {key} cannot be '{value}'", f"write {key}=N, {meaning} (1 to {most})")
+    return str(int(value))
+
+
+def _automation_value(key: str, value: str) -> str:
+    if key == RETRY_MAX_ANNOTATION:
+        return _whole_number(key, value, MAX_RETRIES, "how many times a failed Run runs again")
+    if key == CONCURRENCY_ANNOTATION:
+        return _whole_number(key, value, MAX_CONCURRENCY, "how many of the plan's Runs may execute at once")
+    if not 0 <= _backoff_seconds(value) <= MAX_BACKOFF_SECONDS:
+        raise InvalidInputError(f"annotation {key} cannot be '{value}'",
+                                f"write {key}=DURATION, the wait before the first retry: 0s to 1h (for example 30s or 5m)")
+    return value
+
+
 def _service_value(key: str, value: str) -> str:
     if key == SERVICE_ANNOTATION and not _SERVICE_NAME.match(value):
         raise InvalidInputError(f"annotation {key} cannot be '{value}'",
@@ -335,12 +410,28 @@ def parse_annotations(texts: Iterable[str]) -> list[str]:
             value = _origin_tag(key, value)
         if key in (SERVICE_ANNOTATION, SERVICE_PORT_ANNOTATION, SERVICE_HEALTH_ANNOTATION):
             value = _service_value(key, value)
+        if key in (RETRY_MAX_ANNOTATION, RETRY_BACKOFF_ANNOTATION, CONCURRENCY_ANNOTATION):
+            value = _automation_value(key, value)
         found.add(f"{key}={value}")
     for key in KNITGRAPH_ANNOTATIONS:
         if len([a for a in found if a.startswith(f"{key}=")]) > 1:
             raise InvalidInputError(f"annotation {key} is given twice with different values",
                                     f"keep one {key}=... (knit plan annotate --remove-key {key} first)")
     return sorted(found)
+
+
+def checked_annotations(texts: Iterable[str]) -> list[str]:
+    """A plan's whole set of annotations: each parsed, and together consistent."""
+    listed = parse_annotations(texts)
+    keys = {a.partition("=")[0] for a in listed}
+    if RETRY_BACKOFF_ANNOTATION in keys and RETRY_MAX_ANNOTATION not in keys:
+        raise InvalidInputError(f"annotation {RETRY_BACKOFF_ANNOTATION} is given without {RETRY_MAX_ANNOTATION}",
+                                f"add {RETRY_MAX_ANNOTATION}=N, how many times a failed Run runs again")
+    if CONCURRENCY_ANNOTATION in keys and SERVICE_ANNOTATION in keys:
+        raise InvalidInputError(f"annotation {CONCURRENCY_ANNOTATION} cannot limit a service plan",
+                                "a service's newer Run replaces the one serving, so both run for a moment; "
+                                f"remove {CONCURRENCY_ANNOTATION}")
+    return listed
 
 
 def _origin_tag(key: str, value: str) -> str:

@@ -21,7 +21,7 @@ from .driver import Graph
 from .errors import ConflictError, InvalidInputError, NotFoundError, plan_not_found
 from .images import split_image
 from .nominations import nominate_for_plan
-from .plan_spec import KNITGRAPH_ANNOTATIONS, ON_NODE_MODES, PlanSpec, check_quantity, parse_annotations
+from .plan_spec import KNITGRAPH_ANNOTATIONS, ON_NODE_MODES, PlanSpec, check_quantity, checked_annotations, parse_annotations
 from .projection import project_nominated
 from .records import Mountpoint, PlanInput, PlanLink, PlanOutput, PlanRecord, RunStatus
 from .summaries import input_mountpoint, plan_summary, tag_list
@@ -321,7 +321,7 @@ async def _change_fields(
     annotations = [a for a in current["annotations"] or []
                    if a.split("=", 1)[0] not in annotations_remove_keys and a not in annotations_remove]
     replaced = {a.split("=", 1)[0] for a in annotations_add} & KNITGRAPH_ANNOTATIONS.keys()  # one value each
-    annotations = parse_annotations([*(a for a in annotations if a.split("=", 1)[0] not in replaced), *annotations_add])
+    annotations = checked_annotations([*(a for a in annotations if a.split("=", 1)[0] not in replaced), *annotations_add])
     sa_row = await (await tx.run(GET_SERVICE_ACCOUNT, planId=plan_id)).single()
     sa = service_account[0] if service_account is not None else (sa_row["sa"] if sa_row else None)
     await (await tx.run(SET_PLAN_FIELDS, planId=plan_id, resources=_as_pairs(resources),

@@ -165,6 +165,20 @@ class Assignment:
 
 
 @dataclass(frozen=True, slots=True)
+class Attempt:
+    """An earlier attempt of a Run that failed and was retried in place: its exit, its times,
+    and the file of the Run's log Data that holds its log."""
+
+    number: int
+    exit: Exit
+    ready_at: int | None
+    started_at: int | None
+    finished_at: int
+    executor: str | None
+    log_file: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class RunRecord:
     summary: RunSummary
     inputs: tuple[Assignment, ...]
@@ -176,6 +190,9 @@ class RunRecord:
     executor: str | None = None
     history: tuple[Action, ...] = ()
     metrics: tuple[Metric, ...] = ()  # of all its outputs
+    attempt: int = 1  # which attempt this is (more than 1 once retried automatically)
+    attempts: tuple[Attempt, ...] = ()  # the earlier ones, oldest first
+    not_before: int | None = None  # a retried Run waits until then
 
 
 @dataclass(frozen=True, slots=True)

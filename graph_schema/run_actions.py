@@ -40,7 +40,8 @@ MATCH (r:Run {runId: $runId})
 CALL (r) {
     MATCH (r)-[:PRODUCED]->(:Data)-[:INPUT_TO]->(tomb:Run {status: 'invalidated'})
     WITH DISTINCT tomb
-    DETACH DELETE tomb
+    OPTIONAL MATCH (tomb)-[:HAD_ATTEMPT]->(attempt:Attempt)
+    DETACH DELETE tomb, attempt
 }
 WITH r
 OPTIONAL MATCH (r)-[:PRODUCED]->(d:Data)
@@ -54,7 +55,10 @@ RESET_FOR_RETRY: Final[LiteralString] = """
 MATCH (r:Run {runId: $runId})-[:OF_PLAN]->(p:Plan)
 SET r.status = CASE WHEN p.active THEN 'waiting' ELSE 'deactivated' END, r.updatedAt = $now,
     r.exitCode = null, r.exitMessage = null, r.finishedAt = null, r.readyAt = null, r.startedAt = null,
-    r.executor = null
+    r.executor = null, r.attempt = null, r.notBefore = null
+WITH r
+OPTIONAL MATCH (r)-[:HAD_ATTEMPT]->(a:Attempt)
+DETACH DELETE a
 """
 
 INVALIDATE_RUN: Final[LiteralString] = """
@@ -63,6 +67,9 @@ SET r.status = 'invalidated', r.updatedAt = $now
 """
 
 DELETE_ROOT_RUN: Final[LiteralString] = "MATCH (r:Run {runId: $runId}) DETACH DELETE r"
+
+
+USER_ABORT_CODE: Final = 253  # exit of a Run aborted by its user (Knitfab's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +120,7 @@ async def _stop(tx: AsyncManagedTransaction, run_id: str, fail: bool, now: int, 
     target = RunStatus.ABORTING if fail else RunStatus.COMPLETING
     check_transition(run.status, target)
     if run.status is not target:
-        code, message = (253, "aborted by user") if fail else (0, "stopped by user")
+        code, message = (USER_ABORT_CODE, "aborted by user") if fail else (0, "stopped by user")
         await (await tx.run(SET_STOPPED, runId=run_id, status=target.value, now=now,
                             exitCode=code, exitMessage=message)).consume()
         await record_action(tx, "run", run_id, "aborted" if fail else "stopped", by, now)

@@ -13,7 +13,7 @@ from neo4j import AsyncManagedTransaction
 from .audit import actions
 from .driver import Graph
 from .errors import InvalidInputError, run_not_found
-from .records import Assignment, Mountpoint, RunRecord, RunStatus
+from .records import Assignment, Attempt, Exit, Mountpoint, RunRecord, RunStatus
 from .summaries import input_mountpoint, run_metrics, run_summary, tag_list
 
 GET_RUN_DETAILS: Final[LiteralString] = """
@@ -22,6 +22,8 @@ MATCH (r:Run {runId: runId})-[:OF_PLAN]->(p:Plan)
 RETURN r {.runId, .status, .updatedAt, .exitCode, .exitMessage,
           plan: p {.planId, .image, .entrypoint, .args, .name, .annotations}} AS run, r.readyAt AS readyAt,
     r.startedAt AS startedAt, r.finishedAt AS finishedAt, r.executor AS executor,
+    coalesce(r.attempt, 1) AS attempt, r.notBefore AS notBefore,
+    [(r)-[:HAD_ATTEMPT]->(a:Attempt) | a {.*}] AS attempts,
     [(d:Data)-[use:INPUT_TO]->(r) | {knitId: d.knitId,
         input: head([(p)-[:HAS_INPUT]->(i:Input) WHERE i.path = use.path |
                      i {.path, .pinKnitId, .pinTimestamp, tags: [(i)-[:REQUIRES]->(t:Tag) | [t.key, t.value]]}])}]
@@ -82,7 +84,15 @@ def _run_record(row: dict[str, Any]) -> RunRecord:
         log=log,
         history=actions(row["history"]),
         metrics=run_metrics((o["path"], o["metricNames"], o["metricValues"]) for o in row["outputs"]),
+        attempt=row["attempt"],
+        attempts=tuple(sorted((_attempt(a) for a in row["attempts"]), key=lambda a: a.number)),
+        not_before=row["notBefore"],
     )
+
+
+def _attempt(row: dict[str, Any]) -> Attempt:
+    return Attempt(row["number"], Exit(row["exitCode"] if row["exitCode"] is not None else 255, row["exitMessage"] or ""),
+                   row.get("readyAt"), row.get("startedAt"), row["finishedAt"], row.get("executor"), row.get("logFile"))
 
 
 async def _details(tx: AsyncManagedTransaction, run_ids: list[str]) -> list[RunRecord]:

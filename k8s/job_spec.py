@@ -125,6 +125,8 @@ def build_job(job: Job, *, namespace: str, claim: str, data_root: PurePosixPath,
         container["command"] = list(job.entrypoint)
     if job.args is not None:
         container["args"] = list(job.args)
+    if job.env:
+        container["env"] = [{"name": name, "value": value} for name, value in job.env.items()]
     limits = {kind: value for kind, value in job.resources.items()
               if kind not in LIMIT_KINDS or kind == "ephemeral-storage"}
     if limits:

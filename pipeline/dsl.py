@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from knitgraph.graph_schema.plan_spec import service_annotations
+from knitgraph.graph_schema.plan_spec import CONCURRENCY_ANNOTATION, retry_annotations, service_annotations
 
 ParameterValue = str | int | float | bool
 
@@ -230,11 +230,15 @@ class Pipeline:
         resources: Mapping[str, str | int | float] | None = None,
         annotations: Mapping[str, str] | None = None,
         service: Mapping[str, str | int] | None = None,
+        retry: Mapping[str, str | int | float] | None = None,
+        concurrency: int | None = None,
     ) -> Step:
         """Declare a step. ``outputs`` is a list of names, or names with extra tags for each
         (``{"model": ["type:model"]}``). ``resources`` as in a Plan (``cpu``, ``memory``, ``timeout``...).
         ``service={"name": ..., "port": ..., "health": ...}`` makes it a service that serves its
-        inputs at /serve/<name>/ (docs/serving.md)."""
+        inputs at /serve/<name>/ (docs/serving.md). ``retry={"max": 3, "backoff": "30s"}`` runs a
+        failed Run again, ``concurrency=N`` lets at most N of its Runs execute at once
+        (docs/automation.md)."""
         where = _caller()
         _check_name("step", name, where)
         if name in self.steps:
@@ -256,12 +260,31 @@ class Pipeline:
             entrypoint=_check_words("entrypoint", entrypoint, where), args=_check_words("args", args, where),
             outputs=declared,
             resources={str(k): str(v) for k, v in (resources or {}).items()},
-            annotations=(*(f"{k}={v}" for k, v in (annotations or {}).items()), *_service(name, service, where)),
+            annotations=(*(f"{k}={v}" for k, v in (annotations or {}).items()), *_service(name, service, where),
+                         *_automation(name, retry, concurrency, where)),
         )
         self.steps[name] = step
         for input_name, source in (inputs or {}).items():
             step.input(input_name, source)
         return step
+
+
+def _automation(step: str, retry: Mapping[str, str | int | float] | None, concurrency: int | None,
+                where: Origin) -> list[str]:
+    found = []
+    if retry is not None:
+        unknown = set(retry) - {"max", "backoff"}
+        if "max" not in retry or unknown or not str(retry["max"]).isdigit():
+            raise PipelineError(f"step {step!r}: retry must be {{'max': N, 'backoff': DURATION}}"
+                                + (f", not with {sorted(unknown)}" if unknown else ""),
+                                "give retry={'max': 3, 'backoff': '30s'}", where)
+        found += retry_annotations(int(retry["max"]), retry.get("backoff"))
+    if concurrency is not None:
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int):
+            raise PipelineError(f"step {step!r}: concurrency {concurrency!r} is not a whole number",
+                                "give concurrency=2: at most two of its Runs execute at once", where)
+        found.append(f"{CONCURRENCY_ANNOTATION}={concurrency}")
+    return found
 
 
 def _service(step: str, service: Mapping[str, str | int] | None, where: Origin) -> list[str]:

@@ -17,7 +17,8 @@ from ..graphql.types.data import Data
 from ..graphql.types.plan import Plan
 from ..graphql.types.run import Run
 
-_KNITGRAPH_ONLY = frozenset({"contentDigest", "contentSize", "history", "readyAt", "startedAt", "finishedAt", "executor"})
+_KNITGRAPH_ONLY = frozenset({"contentDigest", "contentSize", "history", "readyAt", "startedAt", "finishedAt", "executor",
+                             "attempt", "attempts", "notBefore", "retry", "concurrency"})
 
 
 def _plain(value: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,9 +15,11 @@ from knitgraph.archive import UnsafeArchiveError
 from knitgraph.graph_schema import lifecycle, run_actions
 from knitgraph.graph_schema import runs as run_graph
 from knitgraph.graph_schema.errors import ConflictError, NotFoundError, UnavailableError
+from knitgraph.graph_schema.plan_spec import RetryPolicy, retry_of
 from knitgraph.graph_schema.records import RunRecord, RunStatus
 from knitgraph.graph_schema.timefmt import now_ms
 
+from ..content_store import ContentStore
 from .metrics import read_metrics
 from .state import Services
 from .time_window import time_window
@@ -42,10 +45,54 @@ async def find_runs(
     )
 
 
+def _retry_due(run: RunRecord) -> RetryPolicy | None:
+    """The plan's retry policy, if this aborting Run is to run again in place."""
+    policy = retry_of(run.summary.plan.annotations)
+    if policy is None or run.summary.status is not RunStatus.ABORTING or run.attempt > policy.max:
+        return None
+    if run.summary.exit is not None and run.summary.exit.code == run_actions.USER_ABORT_CODE:
+        return None  # what its user wanted, not a failure
+    return policy
+
+
+def _keep_attempt_log(store: ContentStore, run: RunRecord) -> str | None:
+    """The failed attempt's log, renamed within the Run's log Data so that the next attempt
+    writes a fresh ``log``: ``attempt-N.log``. Done again after a crash, it finds it done."""
+    if run.log is None:
+        return None
+    folder = store.prepare_output(run.log.knit_id)
+    kept = f"attempt-{run.attempt}.log"
+    if (folder / "log").exists():
+        os.replace(folder / "log", folder / kept)
+    return kept if (folder / kept).exists() else None
+
+
+async def _retry_in_place(services: Services, run: RunRecord, policy: RetryPolicy) -> None:
+    """The failed attempt is kept (exit, times, log); its outputs are emptied; the Run waits for
+    its backoff, then runs again with the same outputs, so downstream Runs start once, after the
+    attempt that succeeds."""
+    log_file = await anyio.to_thread.run_sync(_keep_attempt_log, services.store, run)
+    for output in run.outputs:
+        await anyio.to_thread.run_sync(services.store.discard, output.knit_id)
+    now = now_ms()
+    delay = policy.delay_seconds(run.attempt)
+    try:
+        await lifecycle.retry_in_place(services.graph, run.summary.run_id, attempt=run.attempt, now=now,
+                                       not_before=now + int(delay * 1000), log_file=log_file)
+    except ConflictError:
+        return  # another server (or this one's recovery) retried it first
+    logger.info("run %s failed (attempt %d of %d); it runs again in %.1f s", run.summary.run_id, run.attempt,
+                policy.max + 1, delay)
+
+
 async def finish_run(services: Services, run_id: str) -> list[str]:
     """Record a completing or aborting Run's outputs (their digests) and finish it, done or
-    failed; the Runs its outputs start exist on return (their ids are returned)."""
+    failed; the Runs its outputs start exist on return (their ids are returned). An aborting Run
+    whose plan retries (``retry:``) and has attempts left goes back to waiting instead."""
     run = await run_graph.get_run(services.graph, run_id)
+    if (policy := _retry_due(run)) is not None:
+        await _retry_in_place(services, run, policy)
+        return []
     digests: dict[str, tuple[str, int]] = {}
     metrics: dict[str, dict[str, float]] = {}
     for output in [*run.outputs, *([run.log] if run.log else [])]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from knitgraph.cli.plan_file import PlanFile
-from knitgraph.graph_schema.plan_spec import PlanSpec, ServiceSpec, service_of
+from knitgraph.graph_schema.plan_spec import PlanSpec, RetryPolicy, ServiceSpec, retry_of, service_of
 from knitgraph.pipeline import Pipeline, PipelineError, compile_pipeline, load_pipelines
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples/kubeflow-pipeline/pipeline.py"
@@ -143,3 +143,24 @@ def test_a_service_step_and_a_service_in_a_plan_file_are_service_annotations(tmp
     assert from_file["annotations"] == ["knitgraph.io/service=m", "knitgraph.io/service-port=9000"]
     error = error_of(tmp_path, "p = Pipeline('x')\np.step('a', image='i:1', service={'port': 80})\n")
     assert "service must be {'name': ..." in error.reason
+
+
+def test_retry_and_concurrency_of_a_step_and_a_plan_file_are_annotations(tmp_path: Path) -> None:
+    pipeline = two_steps()
+    pipeline.step("flaky", image="localhost/demo:v1", inputs={"model": pipeline.steps["train"].output("model")},
+                  retry={"max": 3, "backoff": "30s"}, concurrency=2)
+    flaky = next(s.plan for s in compile_pipeline(pipeline).steps if s.name == "flaky")
+    expected = {"knitgraph.io/retry-max=3", "knitgraph.io/retry-backoff=30s", "knitgraph.io/concurrency=2"}
+    assert expected <= set(flaky["annotations"])
+    spec = PlanFile.model_validate(flaky).to_spec_input()
+    built = PlanSpec.build(image=spec["image"], inputs=[(i["path"], i["tags"]) for i in spec["inputs"]],
+                           annotations=spec["annotations"])
+    assert retry_of(built.annotations) == RetryPolicy(3, 30.0)
+    assert RetryPolicy(3, 30.0).delay_seconds(3) == 120.0
+    from_file = PlanFile.model_validate({"image": "i:1", "inputs": [{"path": "/in/m", "tags": ["type:model"]}],
+                                         "retry": {"max": 2}, "concurrency": 4}).to_spec_input()
+    assert from_file["annotations"] == ["knitgraph.io/retry-max=2", "knitgraph.io/concurrency=4"]
+    error = error_of(tmp_path, "p = Pipeline('x')\np.step('a', image='i:1', retry={'backoff': '1s'})\n")
+    assert "retry must be {'max': N, 'backoff': DURATION}" in error.reason
+    error = error_of(tmp_path, "p = Pipeline('x')\np.step('a', image='i:1', concurrency='2')\n")
+    assert "concurrency '2' is not a whole number" in error.reason

@@ -6,6 +6,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from knitgraph.graph_schema import records
+from knitgraph.graph_schema.plan_spec import concurrency_of, retry_of
 
 from ...services.execution import PlanExecution as PlanExecutionRecord
 from .common import LogPoint, Mountpoint, PlanSummary, tag_strings
@@ -64,6 +65,12 @@ def _upstream(link: records.PlanLink) -> PlanUpstream:
     )
 
 
+@strawberry.type(description="How often a failed Run of the plan runs again in place, and the wait before.")
+class RetryPolicy:
+    max: int = strawberry.field(description="How many more times a failed Run runs (its attempts: max + 1).")
+    backoff_seconds: float = strawberry.field(description="The wait before the first retry; doubled before each next.")
+
+
 @strawberry.type(description="A template of an ML task: an image, tagged inputs, tagged outputs and log.")
 class Plan:
     plan_id: strawberry.ID
@@ -79,9 +86,13 @@ class Plan:
     resources: JSON = strawberry.field(description="Resource type to Kubernetes quantity, e.g. {\"cpu\": \"1\"}.")
     on_node: OnNode | None = strawberry.field(name="on_node")
     service_account: str | None = strawberry.field(name="service_account")
+    retry: RetryPolicy | None = strawberry.field(description="From the annotations knitgraph.io/retry-max and -backoff.")
+    concurrency: int | None = strawberry.field(
+        description="At most this many of its Runs execute at once (annotation knitgraph.io/concurrency).")
 
     @classmethod
     def from_record(cls, plan: records.PlanRecord) -> Plan:
+        retry = retry_of(plan.summary.annotations)
         summary = PlanSummary.from_record(plan.summary)
         return cls(
             plan_id=summary.plan_id, image=summary.image, entrypoint=summary.entrypoint, args=summary.args,
@@ -97,6 +108,8 @@ class Plan:
             on_node=OnNode(**{mode: list(plan.on_node.get(mode, ())) for mode in ("may", "prefer", "must")})
             if plan.on_node else None,
             service_account=plan.service_account,
+            retry=RetryPolicy(max=retry.max, backoff_seconds=retry.backoff_seconds) if retry else None,
+            concurrency=concurrency_of(plan.summary.annotations),
         )
 
 

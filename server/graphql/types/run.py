@@ -10,6 +10,8 @@ from knitgraph.graph_schema.timefmt import format_ms
 from .common import Action, Exit, Metric, PlanSummary, metric_list, tag_strings
 from .status import RunStatusValue, to_value
 
+_WAITING = (records.RunStatus.WAITING, records.RunStatus.DEACTIVATED)
+
 
 @strawberry.type(description="A mountpoint of the Run and the Data assigned to it.")
 class RunAssignment:
@@ -22,6 +24,28 @@ class RunAssignment:
 class RunLog:
     tags: list[str]
     knit_id: strawberry.ID
+
+
+@strawberry.type(description="An earlier attempt of a Run that failed and ran again in place (its plan's retry).")
+class RunAttempt:
+    number: int
+    exit: Exit
+    ready_at: str | None
+    started_at: str | None
+    finished_at: str
+    executor: str | None
+    log_file: str | None = strawberry.field(
+        description="The file of the Run's log Data that holds this attempt's log (the current one is `log`).")
+
+    @classmethod
+    def from_record(cls, attempt: records.Attempt) -> RunAttempt:
+        return cls(number=attempt.number, exit=Exit(code=attempt.exit.code, message=attempt.exit.message),
+                   ready_at=_time(attempt.ready_at), started_at=_time(attempt.started_at),
+                   finished_at=format_ms(attempt.finished_at), executor=attempt.executor, log_file=attempt.log_file)
+
+
+def _time(ms: int | None) -> str | None:
+    return format_ms(ms) if ms is not None else None
 
 
 def _assignment(assignment: records.Assignment) -> RunAssignment:
@@ -48,6 +72,10 @@ class Run:
         "docker or kubernetes."
     )
     metrics: list[Metric] = strawberry.field(description="The metrics of its outputs (metrics.json), by name.")
+    attempt: int = strawberry.field(description="Which attempt this is: more than 1 once its plan's retry ran it again.")
+    attempts: list[RunAttempt] = strawberry.field(description="Its earlier, failed attempts, oldest first.")
+    not_before: str | None = strawberry.field(
+        description="A retried Run waits for its backoff: it is not started before this time.")
 
     @classmethod
     def from_record(cls, run: records.RunRecord) -> Run:
@@ -62,10 +90,13 @@ class Run:
             outputs=[_assignment(a) for a in run.outputs],
             log=RunLog(tags=tag_strings(run.log.mountpoint.tags), knit_id=strawberry.ID(run.log.knit_id))
             if run.log else None,
-            ready_at=format_ms(run.ready_at) if run.ready_at is not None else None,
-            started_at=format_ms(run.started_at) if run.started_at is not None else None,
-            finished_at=format_ms(run.finished_at) if run.finished_at is not None else None,
+            ready_at=_time(run.ready_at),
+            started_at=_time(run.started_at),
+            finished_at=_time(run.finished_at),
             executor=run.executor,
             history=[Action.from_record(a) for a in run.history],
             metrics=metric_list(run.metrics),
+            attempt=run.attempt,
+            attempts=[RunAttempt.from_record(a) for a in run.attempts],
+            not_before=_time(run.not_before) if run.summary.status in _WAITING else None,
         )
