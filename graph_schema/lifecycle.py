@@ -36,6 +36,7 @@ ALLOWED: Final[dict[RunStatus, frozenset[RunStatus]]] = {
 }
 FINISHES: Final = {RunStatus.COMPLETING: RunStatus.DONE, RunStatus.ABORTING: RunStatus.FAILED}
 EXECUTING: Final = (RunStatus.READY, RunStatus.STARTING, RunStatus.RUNNING)
+_LIMIT_KEY: Final = f"{CONCURRENCY_ANNOTATION}="
 
 
 def check_transition(current: RunStatus, target: RunStatus) -> None:
@@ -68,8 +69,8 @@ SET r.startedAt = CASE WHEN $status = 'running' AND r.status <> 'running' THEN $
 """
 
 # Plans with a concurrency limit (annotation knitgraph.io/concurrency=N) that many executing Runs
-# already reach are skipped; executing Runs are few, so this reads little.
-CLAIM_WAITING_RUN: Final[LiteralString] = """
+# already reach are skipped; executing Runs are few, so this reads little. ``$runId``: that Run only.
+CLAIMABLE_RUN: Final[LiteralString] = """
 CALL () {
     MATCH (x:Run) WHERE x.status IN ['ready', 'starting', 'running']
     MATCH (x)-[:OF_PLAN]->(p:Plan)
@@ -79,14 +80,25 @@ CALL () {
     RETURN collect(p.planId) AS full
 }
 MATCH (r:Run {status: 'waiting'})
-WHERE (r.notBefore IS NULL OR r.notBefore <= $now)
+WHERE ($runId IS NULL OR r.runId = $runId)
+  AND (r.notBefore IS NULL OR r.notBefore <= $now)
   AND (full = [] OR NOT EXISTS { (r)-[:OF_PLAN]->(p:Plan) WHERE p.planId IN full })
 WITH r ORDER BY r.updatedAt, r.runId LIMIT 1
+"""
+
+NEXT_CLAIMABLE_RUN: Final[LiteralString] = CLAIMABLE_RUN + "RETURN r.runId AS runId"
+
+CLAIM_WAITING_RUN: Final[LiteralString] = CLAIMABLE_RUN + """
 SET r.lockedAt = $now
 WITH r WHERE r.status = 'waiting'
 MATCH (r)-[:OF_PLAN]->(p:Plan)
 SET r.status = 'ready', r.updatedAt = $now, r.readyAt = $now, r.owner = $owner, r.leaseUntil = $leaseUntil
 RETURN r.runId AS runId, p.planId AS planId
+"""
+
+POSTPONE_WAITING_RUN: Final[LiteralString] = """
+MATCH (r:Run {runId: $runId, status: 'waiting'})
+SET r.notBefore = $notBefore
 """
 
 READ_ATTEMPT: Final[LiteralString] = "MATCH (r:Run {runId: $runId}) RETURN coalesce(r.attempt, 1) AS attempt"
@@ -173,17 +185,39 @@ async def change_status(
     return await graph.write(_change, run_id, target, now, expected, fields)
 
 
-async def _claim(tx: AsyncManagedTransaction, owner: str, now: int, lease_until: int) -> Claim | None:
-    record = await (await tx.run(CLAIM_WAITING_RUN, owner=owner, now=now, leaseUntil=lease_until,
-                                 limitKey=f"{CONCURRENCY_ANNOTATION}=")).single()
+async def _claim(tx: AsyncManagedTransaction, owner: str, now: int, lease_until: int, run_id: str | None) -> Claim | None:
+    record = await (await tx.run(CLAIM_WAITING_RUN, owner=owner, now=now, leaseUntil=lease_until, runId=run_id,
+                                 limitKey=_LIMIT_KEY)).single()
     return None if record is None else Claim(record["runId"], record["planId"])
 
 
-async def claim_waiting_run(graph: Graph, *, owner: str, now: int, lease_until: int) -> Claim | None:
+async def _next(tx: AsyncManagedTransaction, now: int) -> str | None:
+    record = await (await tx.run(NEXT_CLAIMABLE_RUN, now=now, runId=None, limitKey=_LIMIT_KEY)).single()
+    return None if record is None else str(record["runId"])
+
+
+async def next_claimable_run(graph: Graph, *, now: int) -> str | None:
+    """The Run :func:`claim_waiting_run` would take now (for its before-hooks to see first)."""
+    return await graph.read(_next, now)
+
+
+async def _postpone(tx: AsyncManagedTransaction, run_id: str, not_before: int) -> None:
+    await (await tx.run(POSTPONE_WAITING_RUN, runId=run_id, notBefore=not_before)).consume()
+
+
+async def postpone_waiting_run(graph: Graph, run_id: str, *, not_before: int) -> None:
+    """A waiting Run is not claimed before ``not_before`` (its before-hooks refused it now)."""
+    await graph.write(_postpone, run_id, not_before)
+
+
+async def claim_waiting_run(
+    graph: Graph, *, owner: str, now: int, lease_until: int, run_id: str | None = None
+) -> Claim | None:
     """Take the oldest waiting Run for execution (waiting -> ready, owned by ``owner``); the
     executor that runs it is recorded when it starts (:func:`change_status`). A Run waiting for
-    its retry's backoff, or of a plan at its concurrency limit, is left waiting."""
-    return await graph.write(_claim, owner, now, lease_until)
+    its retry's backoff, or of a plan at its concurrency limit, is left waiting. With ``run_id``,
+    that Run only, if it is still the one to take."""
+    return await graph.write(_claim, owner, now, lease_until, run_id)
 
 
 async def _finish(

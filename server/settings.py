@@ -14,6 +14,8 @@ from knitgraph.executors.limits import DEFAULT_LIMITS
 from knitgraph.graph_schema.errors import InvalidInputError
 from knitgraph.graph_schema.plan_spec import check_quantity
 
+from .hooks_file import read_hooks_file
+
 
 def default_home() -> Path:
     return Path(platformdirs.user_data_dir("knitgraph"))
@@ -77,6 +79,8 @@ class Settings(BaseSettings):
     run_lease_seconds: float = Field(30.0, validation_alias="KNITGRAPH_RUN_LEASE_SECONDS", gt=0)
     # How long a new service Run has to answer its health path before it fails (docs/serving.md).
     service_health_seconds: float = Field(60.0, validation_alias="KNITGRAPH_SERVICE_HEALTH_SECONDS", gt=0)
+    # Knitfab's hooks.yaml: lifecycle webhooks called at each Run transition (docs/automation.md).
+    hooks_file: Path | None = Field(None, validation_alias="KNITGRAPH_HOOKS_FILE")
     # The kubernetes executor: the cluster is KUBECONFIG's (current context), else the pod's own.
     k8s_namespace: str = Field("default", validation_alias="KNITGRAPH_K8S_NAMESPACE")
     k8s_data_claim: str = Field("knitgraph-data", validation_alias="KNITGRAPH_K8S_DATA_CLAIM")
@@ -112,6 +116,13 @@ class Settings(BaseSettings):
             return check_quantity(kind, value)
         except InvalidInputError as exc:
             raise ValueError(f"{exc.reason}; {exc.advice}") from exc
+
+    @field_validator("hooks_file")
+    @classmethod
+    def _hooks(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            read_hooks_file(value)  # its error, a ValueError, names the problem
+        return value
 
     @model_validator(mode="after")
     def _home_stays_hidden(self) -> Settings:

@@ -15,6 +15,7 @@ an outcome that cannot be recorded during the outage is recorded as soon as Neo4
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import uuid
@@ -39,6 +40,7 @@ from knitgraph.graph_schema.records import RunStatus
 from knitgraph.graph_schema.timefmt import now_ms
 
 from ..executor_choice import Runners
+from ..lifecycle_hooks import HookRefused, LifecycleHooks
 from ..services import Services
 from ..services.runs import finish_run
 from ..serving.health import Unhealthy, wait_healthy
@@ -49,6 +51,7 @@ logger = logging.getLogger("knitgraph.server.runs")
 POLL_SECONDS = 0.2
 WATCH_SECONDS = 1.0
 RECOVER_SECONDS = 2.0
+HOOK_RETRY_SECONDS = 5.0  # a Run its before-hooks refused to claim is tried again this much later
 T = TypeVar("T")
 
 
@@ -81,16 +84,21 @@ class RunManager:
         self._slot_freed = anyio.Event()
         self._recovered_at = 0.0
         self._tasks: anyio.abc.TaskGroup | None = None
+        self.hooks = LifecycleHooks(services.settings.hooks_file)
 
     def _lease(self) -> int:
         return now_ms() + self.lease_ms
 
     async def serve(self) -> None:
         """Run the claim and lease loops (supervised) and every task they start, until cancelled."""
-        async with anyio.create_task_group() as tasks:
-            self._tasks = tasks
-            tasks.start_soon(self.supervisor.supervise, "run claims", self._claim_forever)
-            tasks.start_soon(self.supervisor.supervise, "run leases", self._watch_forever)
+        try:
+            async with anyio.create_task_group() as tasks:
+                self._tasks = tasks
+                tasks.start_soon(self.supervisor.supervise, "run claims", self._claim_forever)
+                tasks.start_soon(self.supervisor.supervise, "run leases", self._watch_forever)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self.hooks.aclose()
 
     async def _claim_forever(self) -> None:
         assert self._tasks is not None
@@ -100,8 +108,7 @@ class RunManager:
                 if anyio.current_time() - self._recovered_at > RECOVER_SECONDS:
                     await self.recover()
                     self._recovered_at = anyio.current_time()
-                claimed = await lifecycle.claim_waiting_run(
-                    self.graph, owner=self.owner, now=now_ms(), lease_until=self._lease())
+                claimed = await self._claim()
                 self.supervisor.recovered("run claims")
             if claimed is None:
                 with anyio.move_on_after(POLL_SECONDS):
@@ -110,6 +117,58 @@ class RunManager:
                 continue
             self.executing[claimed.run_id] = None
             self._tasks.start_soon(self._execute, claimed.run_id)
+
+    async def _claim(self) -> lifecycle.Claim | None:
+        """The next waiting Run, now ready and this server's; its before-hooks, if any, first."""
+        if not self.hooks.configured:
+            return await lifecycle.claim_waiting_run(self.graph, owner=self.owner, now=now_ms(), lease_until=self._lease())
+        run_id = await lifecycle.next_claimable_run(self.graph, now=now_ms())
+        if run_id is None:
+            return None
+        try:
+            await self.hooks.before(await runs.get_run(self.graph, run_id), "waiting -> ready")
+        except HookRefused as refused:
+            logger.warning("%s; the run stays waiting, tried again in %.0f s", refused, HOOK_RETRY_SECONDS)
+            await lifecycle.postpone_waiting_run(self.graph, run_id, not_before=now_ms() + int(HOOK_RETRY_SECONDS * 1000))
+            return None
+        claimed = await lifecycle.claim_waiting_run(self.graph, owner=self.owner, now=now_ms(), lease_until=self._lease(),
+                                                    run_id=run_id)
+        if claimed is not None:
+            await self._after_hooks(run_id, "waiting -> ready")
+        return claimed
+
+    async def _before_hooks(self, run_id: str, transition: str) -> dict[str, str]:
+        """Every before-hook accepts the transition the manager is about to make (asked again, with
+        a growing pause, until they do: Knitfab's at-least-once); returns the variables they set."""
+        delay = 1.0
+        while self.hooks.configured:
+            try:
+                return await self.hooks.before(await runs.get_run(self.graph, run_id), transition)
+            except HookRefused as refused:
+                logger.warning("%s; asking again in %.0f s", refused, delay)
+            await anyio.sleep(delay)
+            delay = min(delay * 2, MAX_DELAY_SECONDS)
+        return {}
+
+    async def _after_hooks(self, run_id: str, transition: str) -> None:
+        """The after-hooks get the Run as it is now, once, in the background; failures are only logged."""
+        if not self.hooks.configured or self._tasks is None:
+            return
+        try:
+            run = await runs.get_run(self.graph, run_id)
+        except KnitError as exc:
+            logger.warning("run %s: no after-hooks for %s: %s", run_id, transition, exc)
+            return
+        self._tasks.start_soon(self.hooks.after, run, transition)
+
+    async def _finish(self, run_id: str) -> None:
+        """completing -> done or aborting -> failed (or waiting, for a retry), with the hooks around it."""
+        status = (await runs.get_run(self.graph, run_id)).summary.status if self.hooks.configured else None
+        if status is not None and status in lifecycle.FINISHES:
+            await self._before_hooks(run_id, f"{status.value} -> {lifecycle.FINISHES[status].value}")
+        await finish_run(self.services, run_id)
+        if status is not None and status in lifecycle.FINISHES:
+            await self._after_hooks(run_id, f"{status.value} -> {lifecycle.FINISHES[status].value}")
 
     async def _watch_forever(self) -> None:
         """Renew leases, and stop tasks whose Run a user stopped (possibly on another server)."""
@@ -158,7 +217,7 @@ class RunManager:
         except Exception:  # a loop edge: log, and let recovery fail the run
             logger.exception("run %s: unexpected error", run_id)
         try:
-            await until_recorded(f"run {run_id}'s finish", lambda: finish_run(self.services, run_id))
+            await until_recorded(f"run {run_id}'s finish", lambda: self._finish(run_id))
         except KnitError as exc:
             logger.warning("run %s could not be finished now (%s); recovery will", run_id, exc)
         finally:
@@ -199,8 +258,11 @@ class RunManager:
                     "with network shares the host's, and the Run it replaces holds that port",
                     f"remove the plan's annotation {NETWORK_ANNOTATION}=on (a service needs no network to be served)")
             executor = self.runners.executor(name)
+            if extra := await self._before_hooks(run_id, "ready -> starting"):
+                job = dataclasses.replace(job, env={**extra, **job.env})
             await lifecycle.change_status(self.graph, run_id, RunStatus.STARTING, now=now_ms(), expected=(RunStatus.READY,),
                                           executor=name)
+            await self._after_hooks(run_id, "ready -> starting")
             self.survives_server[run_id] = executor.survives_server
             started = await executor.start(job)
             execution = LimitedExecution(started, job)
@@ -212,8 +274,10 @@ class RunManager:
             await until_recorded(f"run {run_id}'s start failure", lambda: self._fail_to_start(run_id, failure))
             return
         self.executing[run_id] = execution
+        await self._before_hooks(run_id, "starting -> running")
         await until_recorded(f"run {run_id}'s start", lambda: lifecycle.change_status(
             self.graph, run_id, RunStatus.RUNNING, now=now_ms(), expected=(RunStatus.STARTING,)))
+        await self._after_hooks(run_id, "starting -> running")
         await self._serve_until_exit(run_id, job, started, execution)
 
     async def _serve_until_exit(self, run_id: str, job: Job, started: Execution, execution: Execution) -> None:
@@ -317,14 +381,17 @@ class RunManager:
             except (ConflictError, NotFoundError):
                 pass  # a user stopped it meanwhile: their completing/aborting and exit stand
 
+        transition = f"running -> {target.value}"
+        await until_recorded(f"run {run_id}'s hooks", lambda: self._before_hooks(run_id, transition))
         await until_recorded(f"run {run_id}'s exit", record)
+        await self._after_hooks(run_id, transition)
         # Only now: a task removed before its outcome is recorded would look lost after a crash.
         await execution.cleanup()
 
     async def _resume(self, run_id: str, job: Job, found: Execution, execution: Execution) -> None:
         try:
             await self._serve_until_exit(run_id, job, found, execution)
-            await until_recorded(f"run {run_id}'s finish", lambda: finish_run(self.services, run_id))
+            await until_recorded(f"run {run_id}'s finish", lambda: self._finish(run_id))
         except KnitError as exc:
             logger.warning("run %s: %s", run_id, exc)
         except Exception:  # a loop edge: log, and let recovery finish the run
@@ -356,7 +423,7 @@ class RunManager:
                 await lifecycle.change_status(self.graph, run_id, RunStatus.ABORTING, now=now_ms(), expected=(status,),
                                               exit_code=LOST_WORKER.code, exit_message=LOST_WORKER.message)
             logger.warning("run %s lost its worker while %s; finishing it", run_id, status.value)
-            await finish_run(self.services, run_id)
+            await self._finish(run_id)
 
 
 def _note_in_log(job: Job, line: str) -> None:
