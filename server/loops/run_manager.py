@@ -202,7 +202,7 @@ class RunManager:
                   list(summary.args) if summary.args else None, mounts, log_file,
                   {**self.default_limits, **plan.resources},
                   plan.on_node, plan.service_account, network=choice.network, service=service_of(summary.annotations),
-                  env={"KNIT_RUN_ATTEMPT": str(run.attempt)})
+                  env={"KNIT_RUN_ID": run_id, "KNIT_RUN_ATTEMPT": str(run.attempt)})
         return job, run.executor or choice.executor
 
     async def _execute(self, run_id: str) -> None:
