@@ -28,6 +28,7 @@ CALL (p, d) {
 }
 RETURN p.active AS active, p.annotations AS annotations, d IS NOT NULL AS found,
     producer.status AS producerStatus, producer.finishedAt AS producerFinishedAt, inputs,
+    d.supersededAt IS NOT NULL AS superseded,
     [(d)-[:INPUT_TO]->(r:Run)-[:OF_PLAN]->(p) |
         r {.runId, .status, .updatedAt, .exitCode, .exitMessage,
            plan: p {.planId, .image, .entrypoint, .args, .name, .annotations}}] AS runs
@@ -56,5 +57,5 @@ async def explain(graph: Graph, plan_id: str, knit_id: str) -> PlanExplanation:
     return PlanExplanation(
         plan_id=plan_id, plan_active=bool(row["active"]), annotations=tuple(row["annotations"] or ()),
         knit_id=knit_id, producer_status=RunStatus(row["producerStatus"]),
-        producer_finished_at=row["producerFinishedAt"], inputs=inputs, runs=runs,
+        producer_finished_at=row["producerFinishedAt"], inputs=inputs, runs=runs, superseded=bool(row["superseded"]),
     )

@@ -8,7 +8,7 @@ from typing import Any
 # Knitfab leaves these out of its JSON when they are empty (reference §5.5).
 _OMIT_WHEN_NULL = frozenset(
     {"mountpoint", "log", "exit", "image", "entrypoint", "args", "name", "on_node", "service_account", "executor",
-     "notBefore"}
+     "notBefore", "supersededBy", "supersedes", "supersededAt"}
 )
 _OMIT_WHEN_EMPTY = frozenset({"annotations", "resources", "history", "metrics", "attempts"})  # metrics, attempts: knitgraph's own
 

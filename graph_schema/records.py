@@ -193,6 +193,9 @@ class RunRecord:
     attempt: int = 1  # which attempt this is (more than 1 once retried automatically)
     attempts: tuple[Attempt, ...] = ()  # the earlier ones, oldest first
     not_before: int | None = None  # a retried Run waits until then
+    superseded_by: str | None = None  # the Run that ran it again (graph_schema/reruns.py)
+    supersedes: str | None = None  # the Run this one ran again
+    superseded_at: int | None = None  # when it, or a Run upstream, was run again: its outputs feed nothing new
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,3 +316,4 @@ class PlanExplanation:
     producer_finished_at: int | None
     inputs: tuple[InputMatch, ...]
     runs: tuple[RunSummary, ...]  # Runs of the Plan that read the Data
+    superseded: bool = False  # its Run ran again, or it was invalidated: it feeds no new Run

@@ -27,7 +27,7 @@ RETURN r.status AS status, p.pseudo AS pseudo, r.owner AS owner, p.active AS act
         MATCH (r)-[:PRODUCED]->(:Data)-[:INPUT_TO]->(down:Run) WHERE down.status <> 'invalidated'
         RETURN DISTINCT down.runId ORDER BY down.runId
     } AS live,
-    EXISTS { (:Data)-[:INPUT_TO]->(r) } AS hasInputs
+    EXISTS { (:Data)-[:INPUT_TO]->(r) } AS hasInputs, r.supersededBy AS supersededBy
 """
 
 SET_STOPPED: Final[LiteralString] = """
@@ -80,6 +80,7 @@ class _Inspection:
     active: bool
     live_downstreams: list[str]
     has_inputs: bool
+    superseded_by: str | None
 
 
 _NAMED_AT_MOST = 5
@@ -102,7 +103,7 @@ async def _inspect(tx: AsyncManagedTransaction, run_id: str, now: int) -> _Inspe
     if record is None or record["status"] == RunStatus.INVALIDATED.value:
         raise run_not_found(run_id)
     return _Inspection(RunStatus(record["status"]), bool(record["pseudo"]), record["owner"],
-                       bool(record["active"]), list(record["live"]), bool(record["hasInputs"]))
+                       bool(record["active"]), list(record["live"]), bool(record["hasInputs"]), record["supersededBy"])
 
 
 async def _stop(tx: AsyncManagedTransaction, run_id: str, fail: bool, now: int, by: str | None) -> RunStatus:
@@ -142,6 +143,9 @@ async def _retry(tx: AsyncManagedTransaction, run_id: str, now: int, by: str | N
     run = await _inspect(tx, run_id, now)
     if run.owner is not None:
         raise ConflictError("the run may not be finished", "Wait for the run to finish, or abort it")
+    if run.superseded_by is not None:
+        raise ConflictError(f"run {run_id} is superseded by run {run.superseded_by}",
+                            f"retry or rerun that one (`knit run rerun {run.superseded_by}`)")
     if run.live_downstreams:
         raise _in_use(run.live_downstreams, f"retry it (`knit run retry {run_id}`)")
     if run.pseudo:

@@ -22,7 +22,8 @@ MATCH (r:Run {runId: runId})-[:OF_PLAN]->(p:Plan)
 RETURN r {.runId, .status, .updatedAt, .exitCode, .exitMessage,
           plan: p {.planId, .image, .entrypoint, .args, .name, .annotations}} AS run, r.readyAt AS readyAt,
     r.startedAt AS startedAt, r.finishedAt AS finishedAt, r.executor AS executor,
-    coalesce(r.attempt, 1) AS attempt, r.notBefore AS notBefore,
+    coalesce(r.attempt, 1) AS attempt, r.notBefore AS notBefore, r.supersededBy AS supersededBy,
+    r.supersededAt AS supersededAt, head([(r)-[:SUPERSEDES]->(old:Run) | old.runId]) AS supersedes,
     [(r)-[:HAD_ATTEMPT]->(a:Attempt) | a {.*}] AS attempts,
     [(d:Data)-[use:INPUT_TO]->(r) | {knitId: d.knitId,
         input: head([(p)-[:HAS_INPUT]->(i:Input) WHERE i.path = use.path |
@@ -87,6 +88,9 @@ def _run_record(row: dict[str, Any]) -> RunRecord:
         attempt=row["attempt"],
         attempts=tuple(sorted((_attempt(a) for a in row["attempts"]), key=lambda a: a.number)),
         not_before=row["notBefore"],
+        superseded_by=row["supersededBy"],
+        supersedes=row["supersedes"],
+        superseded_at=row["supersededAt"],
     )
 
 

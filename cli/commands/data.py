@@ -10,6 +10,7 @@ import click
 from .. import flags, graphs, transfer
 from ..context import CliContext, pass_cli
 from ..output import emit_json, knitfab_shape, log
+from .run import print_rerun
 
 
 def _print_data(data: Any) -> None:
@@ -142,3 +143,20 @@ def lineage(cli: CliContext, upstream: bool, downstream: bool, numbers: str, max
         )["lineage"]
     graphs.warn_if_truncated("data lineage", answer, max_nodes)
     graphs.emit("data lineage", fmt, output, answer.get("dot"), answer)
+
+
+@data.command()
+@click.option("--dry-run", is_flag=True, help="Change nothing: list exactly what would run again or end.")
+@click.argument("knit_id")
+@pass_cli
+def invalidate(cli: CliContext, dry_run: bool, knit_id: str) -> None:
+    """A Data found bad: the Run that made it runs again, with everything derived from it.
+
+    As `knit run rerun --downstream` of the Run that made it. An uploaded Data has no Run to run
+    again: it and everything derived from it stop feeding new Runs; push the corrected Data.
+    Prints what was (or, with --dry-run, would be) done as JSON; a summary goes to stderr."""
+    answer = cli.client.graphql("InvalidateData", knitId=knit_id, dryRun=dry_run)["invalidateData"]
+    print_rerun("data invalidate", answer)
+    if not answer["dryRun"] and answer["newRunId"] is None:
+        log("data invalidate", f"knit#id:{knit_id} feeds no new Run from now on; push the corrected Data")
+    emit_json(answer)

@@ -118,6 +118,41 @@ def retry(cli: CliContext, run_id: str) -> None:
     log("run retry", f"requested to retry Run: {run_id}")
 
 
+@run.command()
+@click.option("--downstream", is_flag=True, help="Also run again everything derived from it (required when its outputs feed Runs).")
+@click.option("--dry-run", is_flag=True, help="Change nothing: list exactly what would run again or end.")
+@click.argument("run_id")
+@pass_cli
+def rerun(cli: CliContext, downstream: bool, dry_run: bool, run_id: str) -> None:
+    """Run a done or failed Run again as a new Run that supersedes it; the old one stays in lineage.
+
+    With --downstream, the Runs derived from it are superseded too and their plans run again on the
+    new outputs once they are made. Prints what was (or, with --dry-run, would be) done as JSON;
+    a summary goes to stderr."""
+    answer = cli.client.graphql("RerunRun", runId=run_id, downstream=downstream, dryRun=dry_run)["rerunRun"]
+    print_rerun("run rerun", answer)
+    emit_json(answer)
+
+
+_RERUN_PHRASES = {  # action -> (what happened, what would happen)
+    "rerun": ("runs again as run {new}", "would run again as a new Run"),
+    "superseded": ("is superseded: its plan runs again on the new Data",
+                   "would be superseded: its plan would run again on the new Data"),
+    "failed": ("had not run: it ended failed, it would have read superseded Data",
+               "has not run: it would end failed, as it would read superseded Data"),
+}
+
+
+def print_rerun(command: str, answer: Any) -> None:
+    """One line per affected Run on stderr: which, where, and what happens (or would) to it."""
+    for affected in answer["affected"]:
+        done, would = _RERUN_PHRASES[affected["action"]]
+        step = affected["step"]
+        where = "" if step == 0 else f" ({step} step{'s' if step > 1 else ''} downstream)"
+        what = would if answer["dryRun"] else done.format(new=answer["newRunId"])
+        log(command, f"{'[dry run] ' if answer['dryRun'] else ''}run {affected['runId']} of plan {affected['plan']}{where} {what}")
+
+
 @run.command("rm")
 @click.argument("run_id")
 @pass_cli

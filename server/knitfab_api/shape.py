@@ -18,7 +18,8 @@ from ..graphql.types.plan import Plan
 from ..graphql.types.run import Run
 
 _KNITGRAPH_ONLY = frozenset({"contentDigest", "contentSize", "history", "readyAt", "startedAt", "finishedAt", "executor",
-                             "attempt", "attempts", "notBefore", "retry", "concurrency"})
+                             "attempt", "attempts", "notBefore", "retry", "concurrency",
+                             "supersededBy", "supersedes", "supersededAt"})
 
 
 def _plain(value: Any) -> Any:

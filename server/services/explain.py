@@ -39,6 +39,9 @@ def _input_verdict(data: PlanExplanation, found: InputMatch) -> InputVerdict:
         reasons.append(f"the input is pinned to knit#timestamp:{format_ms(found.pin_timestamp)}")
     if data.producer_status is not RunStatus.DONE:
         reasons.append(f"the Run that makes it is {data.producer_status.value}: only Data of done Runs are inputs")
+    if data.superseded:
+        reasons.append("it is superseded (the Run that made it, or one upstream, ran again, or it was invalidated): "
+                       "it feeds no new Run")
     return InputVerdict(found.path, False, tuple(reasons) or ("it does not match (no reason found: a projection "
                                                                "may be pending)",))
 

@@ -12,7 +12,7 @@ import anyio
 import anyio.to_thread
 
 from knitgraph.archive import UnsafeArchiveError
-from knitgraph.graph_schema import lifecycle, run_actions
+from knitgraph.graph_schema import lifecycle, reruns, run_actions
 from knitgraph.graph_schema import runs as run_graph
 from knitgraph.graph_schema.errors import ConflictError, NotFoundError, UnavailableError
 from knitgraph.graph_schema.plan_spec import RetryPolicy, retry_of
@@ -127,6 +127,16 @@ async def retry_run(services: Services, actor: str | None, run_id: str) -> RunRe
     for knit_id in await run_actions.retry_run(services.graph, run_id, now=now_ms(), by=actor):
         await anyio.to_thread.run_sync(services.store.discard, knit_id)
     return await run_graph.get_run(services.graph, run_id)
+
+
+async def rerun_run(services: Services, actor: str | None, run_id: str, downstream: bool, dry_run: bool) -> reruns.Rerun:
+    return await reruns.rerun(services.graph, run_id, downstream=downstream, dry_run=dry_run, now=now_ms(),
+                              creation=uuid.uuid4().hex, by=actor)
+
+
+async def invalidate_data(services: Services, actor: str | None, knit_id: str, dry_run: bool) -> reruns.Rerun:
+    return await reruns.invalidate_data(services.graph, knit_id, dry_run=dry_run, now=now_ms(),
+                                        creation=uuid.uuid4().hex, by=actor)
 
 
 async def delete_run(services: Services, actor: str | None, run_id: str) -> str:

@@ -7,6 +7,7 @@ import strawberry
 from ...auth.roles import CanEdit
 from ...services import runs as run_service
 from ..context import Info
+from ..types.rerun import Rerun
 from ..types.run import Run
 from ..types.status import RunStatusValue, to_statuses
 
@@ -48,6 +49,25 @@ class RunMutation:
     )
     async def retry_run(self, info: Info, run_id: strawberry.ID) -> Run:
         return Run.from_record(await run_service.retry_run(info.context.services, info.context.actor, str(run_id)))
+
+    @strawberry.mutation(
+        permission_classes=[CanEdit],
+        description="Run a done or failed Run again as a new Run that supersedes it (the old one stays in lineage). "
+        "Refused when its outputs feed other Runs, unless downstream: then those are superseded too and their plans "
+        "run again on the new outputs. dryRun changes nothing and lists exactly what would run again or end."
+    )
+    async def rerun_run(self, info: Info, run_id: strawberry.ID, downstream: bool = False, dry_run: bool = False) -> Rerun:
+        return Rerun.from_record(await run_service.rerun_run(
+            info.context.services, info.context.actor, str(run_id), downstream, dry_run))
+
+    @strawberry.mutation(
+        permission_classes=[CanEdit],
+        description="A Data found bad: the Run that made it runs again with everything derived from it (as rerunRun "
+        "with downstream); an uploaded Data and what derives from it stop feeding new Runs. dryRun changes nothing."
+    )
+    async def invalidate_data(self, info: Info, knit_id: strawberry.ID, dry_run: bool = False) -> Rerun:
+        return Rerun.from_record(await run_service.invalidate_data(
+            info.context.services, info.context.actor, str(knit_id), dry_run))
 
     @strawberry.mutation(
         permission_classes=[CanEdit],

@@ -76,6 +76,11 @@ class Run:
     attempts: list[RunAttempt] = strawberry.field(description="Its earlier, failed attempts, oldest first.")
     not_before: str | None = strawberry.field(
         description="A retried Run waits for its backoff: it is not started before this time.")
+    superseded_by: strawberry.ID | None = strawberry.field(description="The Run that ran this one again (knit run rerun).")
+    supersedes: strawberry.ID | None = strawberry.field(description="The Run this one ran again.")
+    superseded_at: str | None = strawberry.field(
+        description="When it, or a Run upstream of it, was run again or its input invalidated: its outputs feed no "
+        "new Run since.")
 
     @classmethod
     def from_record(cls, run: records.RunRecord) -> Run:
@@ -99,4 +104,7 @@ class Run:
             attempt=run.attempt,
             attempts=[RunAttempt.from_record(a) for a in run.attempts],
             not_before=_time(run.not_before) if run.summary.status in _WAITING else None,
+            superseded_by=strawberry.ID(run.superseded_by) if run.superseded_by else None,
+            supersedes=strawberry.ID(run.supersedes) if run.supersedes else None,
+            superseded_at=_time(run.superseded_at),
         )
