@@ -38,7 +38,7 @@ def check_name(name: str) -> str:
 def _zone(timezone: str) -> ZoneInfo:
     try:
         return ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a name too long for a file name
         raise InvalidInputError(
             f"unknown time zone {timezone[:80]!r}",
             "give an IANA time zone name such as Europe/Berlin or Asia/Tokyo, or leave it out for UTC",
@@ -94,19 +94,24 @@ class TickPlan:
 
 
 def _due(cron: Cron, last_tick: int, now: int) -> tuple[list[int], int, int]:
-    """The first due times (up to MAX_CATCH_UP + 1), how many are due (counted up to MAX_COUNTED), the latest."""
+    """The first due times (up to MAX_CATCH_UP + 1), how many are due (MAX_COUNTED + 1 standing for
+    more than MAX_COUNTED), and the latest."""
     first: list[int] = []
     count = latest = 0
     for time in cron.after(last_tick):
         if time > now:
             break
+        if count == MAX_COUNTED:
+            return first, MAX_COUNTED + 1, cron.latest(now)
         count, latest = count + 1, time
         if len(first) <= MAX_CATCH_UP:
             first.append(time)
-        if count == MAX_COUNTED:
-            latest = cron.latest(now)
-            break
     return first, count, latest
+
+
+def _missed(due: int, pushed_before: int) -> int:
+    """Ticks skipped before the latest one; MAX_COUNTED when more were due than were counted."""
+    return MAX_COUNTED if due > MAX_COUNTED else due - pushed_before - 1
 
 
 def plan_ticks(cron: Cron, last_tick: int, now: int, catch_up: CatchUp) -> TickPlan:
@@ -117,6 +122,8 @@ def plan_ticks(cron: Cron, last_tick: int, now: int, catch_up: CatchUp) -> TickP
       the most recent, pushed last with ``missed`` counting the skipped ones.
     - ``none``: the most recent due time if it is at most ON_TIME_MS old, else nothing (lastTick
       moves past the missed ones).
+
+    ``missed`` counts up to MAX_COUNTED (more show as MAX_COUNTED), so that a pass stays short.
     """
     first, count, latest = _due(cron, last_tick, now)
     if count == 0:
@@ -124,7 +131,7 @@ def plan_ticks(cron: Cron, last_tick: int, now: int, catch_up: CatchUp) -> TickP
     if catch_up is CatchUp.ALL:
         if count <= MAX_CATCH_UP + 1:
             return TickPlan([Tick(time, 0) for time in first])
-        return TickPlan([*(Tick(time, 0) for time in first[:MAX_CATCH_UP]), Tick(latest, count - MAX_CATCH_UP - 1)])
+        return TickPlan([*(Tick(time, 0) for time in first[:MAX_CATCH_UP]), Tick(latest, _missed(count, MAX_CATCH_UP))])
     if catch_up is CatchUp.NONE and now - latest > ON_TIME_MS:
         return TickPlan([], skip_to=latest)
-    return TickPlan([Tick(latest, count - 1)])
+    return TickPlan([Tick(latest, _missed(count, 0))])
