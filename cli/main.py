@@ -8,7 +8,7 @@ import traceback
 
 import click
 
-from .commands import about, data, experiment, init, metrics, pipeline, plan, run, service
+from .commands import about, data, experiment, init, metrics, pipeline, plan, run, schedule, service
 from .context import CliContext
 from .errors import KnitCliError
 from .extensions import KnitGroup
@@ -38,6 +38,7 @@ cli.add_command(pipeline.pipeline)
 cli.add_command(experiment.experiment)
 cli.add_command(metrics.metrics)
 cli.add_command(service.service)
+cli.add_command(schedule.schedule)
 cli.add_command(about.version)
 cli.add_command(about.license_)
 

@@ -113,7 +113,9 @@ def _tag_maps(tags: list[Tag]) -> list[dict[str, str]]:
     return [{"key": tag.key, "value": tag.value} for tag in tags]
 
 
-async def _create_uploaded_data(tx: AsyncManagedTransaction, /, **params: Any) -> list[str]:
+async def record_uploaded_data(tx: AsyncManagedTransaction, /, **params: Any) -> list[str]:
+    """Inside a caller's transaction: what :func:`create_uploaded_data` writes, from
+    :func:`uploaded_data_params` (a schedule's tick writes it with its own compare-and-set)."""
     record = await (await tx.run(CREATE_UPLOADED_DATA, **params)).single()
     if record is None:
         raise NotFoundError(
@@ -132,10 +134,19 @@ async def create_uploaded_data(
     for matching plan inputs, and the Runs they start, at once. Returns the new run ids
     (``creation``: a token unique per call, see ``project_plan``)."""
     return await graph.write(
-        _create_uploaded_data,
-        knitId=knit_id, runId=run_id, tags=_tag_maps(tags), digest=digest, now=now, creation=creation, by=by,
-        size=size,
+        record_uploaded_data,
+        **uploaded_data_params(knit_id=knit_id, run_id=run_id, tags=tags, digest=digest, now=now, creation=creation,
+                               by=by, size=size),
     )
+
+
+def uploaded_data_params(
+    *, knit_id: str, run_id: str, tags: list[Tag], digest: str, now: int, creation: str, by: str | None,
+    size: int | None,
+) -> dict[str, Any]:
+    """The parameters of :func:`record_uploaded_data`."""
+    return {"knitId": knit_id, "runId": run_id, "tags": _tag_maps(tags), "digest": digest, "now": now,
+            "creation": creation, "by": by, "size": size}
 
 
 def _data_record(row: dict[str, Any]) -> DataRecord:

@@ -34,6 +34,7 @@ from .knitfab_api import TrailingSlash
 from .knitfab_api import routes as knitfab_routes
 from .loops.projection import catch_up_forever
 from .loops.run_manager import RunManager
+from .loops.schedules import tick_forever
 from .loops.supervisor import Supervisor
 from .loops.sweep import sweep_forever, sweep_once
 from .services import Services
@@ -76,7 +77,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             supervisor = Supervisor()
             app.state.services, app.state.supervisor = services, supervisor
             async with anyio.create_task_group() as tasks:
-                for name, loop in (("content sweep", sweep_forever), ("projection catch-up", catch_up_forever)):
+                for name, loop in (("content sweep", sweep_forever), ("projection catch-up", catch_up_forever),
+                                   ("schedules", tick_forever)):
                     tasks.start_soon(supervisor.supervise, name, supervisor.loop(name, loop, services))
                 if settings.execute_runs:  # false: an API-only replica; other servers execute
                     manager = RunManager(services, Runners(settings, services.engine), supervisor)

@@ -14,11 +14,13 @@ from .operations.lineage import LineageQuery
 from .operations.pipeline_run import PipelineRunQuery
 from .operations.plan import PlanMutation, PlanQuery
 from .operations.run import RunMutation, RunQuery
+from .operations.schedule import ScheduleMutation, ScheduleQuery
 from .operations.serving import ServingMutation, ServingQuery
 from .operations.system import SystemQuery
 
-Query = merge_types("Query", (SystemQuery, DataQuery, PlanQuery, RunQuery, LineageQuery, PipelineRunQuery, ServingQuery))
-Mutation = merge_types("Mutation", (DataMutation, PlanMutation, RunMutation, ServingMutation))
+Query = merge_types("Query", (SystemQuery, DataQuery, PlanQuery, RunQuery, LineageQuery, PipelineRunQuery, ServingQuery,
+                              ScheduleQuery))
+Mutation = merge_types("Mutation", (DataMutation, PlanMutation, RunMutation, ServingMutation, ScheduleMutation))
 
 
 class KnitSchema(strawberry.Schema):
