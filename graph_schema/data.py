@@ -41,6 +41,7 @@ UNWIND $knitIds AS knitId
 MATCH (d:Data {knitId: knitId})<-[made:PRODUCED]-(r:Run)-[:OF_PLAN]->(p:Plan)
 OPTIONAL MATCH (p)-[:HAS_OUTPUT]->(o:Output {path: made.path})
 RETURN d.knitId AS knitId, d.contentDigest AS digest, d.contentSize AS size, r.finishedAt AS finishedAt,
+    d.purgedAt AS purgedAt,
     d.metricNames AS metricNames, d.metricValues AS metricValues,
     [(d)-[:TAGGED]->(t:Tag) | [t.key, t.value]] AS tags,
     r {.runId, .status, .updatedAt, .exitCode, .exitMessage,
@@ -99,12 +100,13 @@ RETURN d.knitId AS knitId, COUNT { (d)-[:TAGGED]->(:Tag) } AS tagCount
 
 FIND_CONTENT_STATE: Final[LiteralString] = """
 MATCH (d:Data {knitId: $knitId})<-[:PRODUCED]-(r:Run)
-RETURN d.contentDigest AS digest, r.status AS status
+RETURN d.contentDigest AS digest, r.status AS status, d.purgedAt AS purgedAt
 """
 
+# A purged Data's content is not kept: the sweep removes what a purge left (graph_schema/retention.py).
 FIND_EXISTING_KNIT_IDS: Final[LiteralString] = """
 UNWIND $knitIds AS knitId
-MATCH (d:Data {knitId: knitId})
+MATCH (d:Data {knitId: knitId}) WHERE d.purgedAt IS NULL
 RETURN d.knitId AS knitId
 """
 
@@ -177,6 +179,7 @@ def _data_record(row: dict[str, Any]) -> DataRecord:
         content_size=row["size"],
         history=actions(row["history"]),
         metrics=metric_list(row["metricNames"], row["metricValues"]),
+        purged_at=row["purgedAt"],
     )
 
 
@@ -268,13 +271,16 @@ async def update_data_tags(
     return plans
 
 
-async def _find_content_state(tx: AsyncManagedTransaction, knit_id: str) -> tuple[str | None, RunStatus] | None:
+async def _find_content_state(
+    tx: AsyncManagedTransaction, knit_id: str
+) -> tuple[str | None, RunStatus, int | None] | None:
     record = await (await tx.run(FIND_CONTENT_STATE, knitId=knit_id)).single()
-    return None if record is None else (record["digest"], RunStatus(record["status"]))
+    return None if record is None else (record["digest"], RunStatus(record["status"]), record["purgedAt"])
 
 
-async def find_content_state(graph: Graph, knit_id: str) -> tuple[str | None, RunStatus] | None:
-    """The content digest of a Data and the status of the Run producing it, or None if unknown."""
+async def find_content_state(graph: Graph, knit_id: str) -> tuple[str | None, RunStatus, int | None] | None:
+    """The content digest of a Data, the status of the Run producing it and when it was purged
+    (None: it was not), or None if unknown."""
     return await graph.read(_find_content_state, knit_id)
 
 

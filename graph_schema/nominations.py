@@ -1,7 +1,7 @@
 """Nominations: which done Data can feed which plan input (Knitfab reference §2.1-§2.3).
 
 Owns ``(:Data)-[:NOMINATED {updated}]->(:Input)``. A Data matches an input when its producing Run
-is done, it is not superseded (graph_schema/reruns.py), it carries every tag the input
+is done, it is neither superseded nor purged, it carries every tag the input
 ``REQUIRES``, and the input's pins (``pinKnitId``, ``pinTimestamp``) agree. ``updated: true``
 marks a nomination projection has not consumed yet. These functions run inside the caller's
 transaction, so a tag change or a finished Run and its nominations commit together.
@@ -18,7 +18,7 @@ UNWIND $knitIds AS knitId
 MATCH (d:Data {knitId: knitId})<-[:PRODUCED]-(r:Run)
 CALL (d, r) {
     MATCH (d)-[n:NOMINATED]->(i:Input)
-    WHERE NOT (r.status = 'done' AND d.supersededAt IS NULL
+    WHERE NOT (r.status = 'done' AND d.supersededAt IS NULL AND d.purgedAt IS NULL
         AND all(t IN [(i)-[:REQUIRES]->(t:Tag) | t] WHERE EXISTS { (d)-[:TAGGED]->(t) })
         AND (i.pinKnitId IS NULL OR i.pinKnitId = d.knitId)
         AND (i.pinTimestamp IS NULL OR i.pinTimestamp = r.finishedAt))
@@ -32,7 +32,7 @@ CALL (d, r) {
     MATCH (i:Input {pinTimestamp: r.finishedAt}) RETURN i
 }
 WITH d, r, i
-WHERE r.status = 'done' AND d.supersededAt IS NULL
+WHERE r.status = 'done' AND d.supersededAt IS NULL AND d.purgedAt IS NULL
   AND all(t IN [(i)-[:REQUIRES]->(t:Tag) | t] WHERE EXISTS { (d)-[:TAGGED]->(t) })
   AND (i.pinKnitId IS NULL OR i.pinKnitId = d.knitId)
   AND (i.pinTimestamp IS NULL OR i.pinTimestamp = r.finishedAt)
@@ -59,7 +59,7 @@ CALL (i) {
     RETURN d
 }
 MATCH (d)<-[:PRODUCED]-(r:Run {status: 'done'})
-WHERE d.supersededAt IS NULL
+WHERE d.supersededAt IS NULL AND d.purgedAt IS NULL
   AND all(t IN [(i)-[:REQUIRES]->(t:Tag) | t] WHERE EXISTS { (d)-[:TAGGED]->(t) })
   AND (i.pinKnitId IS NULL OR i.pinKnitId = d.knitId)
   AND (i.pinTimestamp IS NULL OR i.pinTimestamp = r.finishedAt)

@@ -265,6 +265,10 @@ RETRY_MAX_ANNOTATION: Final = "knitgraph.io/retry-max"
 RETRY_BACKOFF_ANNOTATION: Final = "knitgraph.io/retry-backoff"
 # At most this many Runs of the plan execute at once (ready, starting or running).
 CONCURRENCY_ANNOTATION: Final = "knitgraph.io/concurrency"
+# Retention (graph_schema/retention.py): keep the outputs of the N most recent done Runs; let the
+# outputs of failed Runs go this long after they failed.
+KEEP_LAST_ANNOTATION: Final = "knitgraph.io/keep-last"
+PURGE_FAILED_AFTER_ANNOTATION: Final = "knitgraph.io/purge-failed-after"
 KNITGRAPH_ANNOTATIONS: Final = {
     EXECUTOR_ANNOTATION: ("process", "container"),  # how the plan's Runs execute (docs/user-guide.md)
     NETWORK_ANNOTATION: ("on", "off"),  # whether they have network
@@ -275,7 +279,10 @@ KNITGRAPH_ANNOTATIONS: Final = {
     RETRY_MAX_ANNOTATION: None,  # 1 to MAX_RETRIES
     RETRY_BACKOFF_ANNOTATION: None,  # a duration: 0s to MAX_BACKOFF_SECONDS
     CONCURRENCY_ANNOTATION: None,  # 1 to MAX_CONCURRENCY
+    KEEP_LAST_ANNOTATION: None,  # 1 to MAX_KEEP_LAST
+    PURGE_FAILED_AFTER_ANNOTATION: None,  # a duration
 }
+MAX_KEEP_LAST: Final = 100_000
 MAX_RETRIES: Final = 10
 DEFAULT_BACKOFF_SECONDS: Final = 10.0
 MAX_BACKOFF_SECONDS: Final = 3600.0
@@ -354,6 +361,15 @@ def concurrency_of(annotations: Iterable[str]) -> int | None:
     return int(value) if value is not None else None
 
 
+def retention_of(annotations: Iterable[str]) -> tuple[int | None, float | None]:
+    """The plan's retention: how many done Runs keep their outputs, and how long after failing a
+    failed Run's outputs are kept (seconds); None where the plan says nothing."""
+    listed = list(annotations)
+    keep = annotation_value(listed, KEEP_LAST_ANNOTATION)
+    after = annotation_value(listed, PURGE_FAILED_AFTER_ANNOTATION)
+    return (int(keep) if keep is not None else None), (duration_seconds(after) if after is not None else None)
+
+
 def _backoff_seconds(value: str) -> float:
     """A wait in seconds, zero allowed; -1 when ``value`` is not a duration."""
     text = value.strip()
@@ -374,6 +390,13 @@ def _automation_value(key: str, value: str) -> str:
         return _whole_number(key, value, MAX_RETRIES, "how many times a failed Run runs again")
     if key == CONCURRENCY_ANNOTATION:
         return _whole_number(key, value, MAX_CONCURRENCY, "how many of the plan's Runs may execute at once")
+    if key == KEEP_LAST_ANNOTATION:
+        return _whole_number(key, value, MAX_KEEP_LAST, "how many of the plan's latest done Runs keep their outputs")
+    if key == PURGE_FAILED_AFTER_ANNOTATION:
+        if duration_seconds(value) is None:
+            raise InvalidInputError(f"annotation {key} cannot be '{value}'",
+                                    f"write {key}=DURATION, how long a failed Run's outputs are kept (for example 7d)")
+        return value
     if not 0 <= _backoff_seconds(value) <= MAX_BACKOFF_SECONDS:
         raise InvalidInputError(f"annotation {key} cannot be '{value}'",
                                 f"write {key}=DURATION, the wait before the first retry: 0s to 1h (for example 30s or 5m)")
@@ -410,7 +433,8 @@ def parse_annotations(texts: Iterable[str]) -> list[str]:
             value = _origin_tag(key, value)
         if key in (SERVICE_ANNOTATION, SERVICE_PORT_ANNOTATION, SERVICE_HEALTH_ANNOTATION):
             value = _service_value(key, value)
-        if key in (RETRY_MAX_ANNOTATION, RETRY_BACKOFF_ANNOTATION, CONCURRENCY_ANNOTATION):
+        if key in (RETRY_MAX_ANNOTATION, RETRY_BACKOFF_ANNOTATION, CONCURRENCY_ANNOTATION, KEEP_LAST_ANNOTATION,
+                   PURGE_FAILED_AFTER_ANNOTATION):
             value = _automation_value(key, value)
         found.add(f"{key}={value}")
     for key in KNITGRAPH_ANNOTATIONS:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Final
 
 from .audit import Action
 from .tags import Tag, data_tags
+
+PURGED: Final = "purged"  # knit#transient of a Data whose content retention removed; its lineage stays
 
 
 class RunStatus(StrEnum):
@@ -103,10 +106,11 @@ class DataRecord:
     history: tuple[Action, ...] = ()
     content_size: int | None = None  # bytes of its files; None until recorded (a Run's output: when it finishes)
     metrics: tuple[Metric, ...] = ()
+    purged_at: int | None = None  # when retention removed its content (graph_schema/retention.py)
 
     @property
     def transient(self) -> str | None:
-        return self.upstream.run.status.transient
+        return PURGED if self.purged_at is not None else self.upstream.run.status.transient
 
     @property
     def tags(self) -> list[Tag]:

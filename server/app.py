@@ -33,6 +33,7 @@ from .graphql.schema import schema
 from .knitfab_api import TrailingSlash
 from .knitfab_api import routes as knitfab_routes
 from .loops.projection import catch_up_forever
+from .loops.retention import collect_forever
 from .loops.run_manager import RunManager
 from .loops.schedules import tick_forever
 from .loops.supervisor import Supervisor
@@ -78,7 +79,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             app.state.services, app.state.supervisor = services, supervisor
             async with anyio.create_task_group() as tasks:
                 for name, loop in (("content sweep", sweep_forever), ("projection catch-up", catch_up_forever),
-                                   ("schedules", tick_forever)):
+                                   ("schedules", tick_forever), ("retention", collect_forever)):
                     tasks.start_soon(supervisor.supervise, name, supervisor.loop(name, loop, services))
                 if settings.execute_runs:  # false: an API-only replica; other servers execute
                     manager = RunManager(services, Runners(settings, services.engine), supervisor)

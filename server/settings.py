@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from knitgraph.executors.limits import DEFAULT_LIMITS
 from knitgraph.graph_schema.errors import InvalidInputError
 from knitgraph.graph_schema.plan_spec import check_quantity
+from knitgraph.graph_schema.quantities import duration_seconds
 
 from .hooks_file import read_hooks_file
 
@@ -81,6 +82,8 @@ class Settings(BaseSettings):
     service_health_seconds: float = Field(60.0, validation_alias="KNITGRAPH_SERVICE_HEALTH_SECONDS", gt=0)
     # Knitfab's hooks.yaml: lifecycle webhooks called at each Run transition (docs/automation.md).
     hooks_file: Path | None = Field(None, validation_alias="KNITGRAPH_HOOKS_FILE")
+    # Retention: failed Runs' outputs go this long after failing, unless their plan says otherwise.
+    purge_failed_after: str | None = Field(None, validation_alias="KNITGRAPH_PURGE_FAILED_AFTER")
     # The kubernetes executor: the cluster is KUBECONFIG's (current context), else the pod's own.
     k8s_namespace: str = Field("default", validation_alias="KNITGRAPH_K8S_NAMESPACE")
     k8s_data_claim: str = Field("knitgraph-data", validation_alias="KNITGRAPH_K8S_DATA_CLAIM")
@@ -116,6 +119,13 @@ class Settings(BaseSettings):
             return check_quantity(kind, value)
         except InvalidInputError as exc:
             raise ValueError(f"{exc.reason}; {exc.advice}") from exc
+
+    @field_validator("purge_failed_after")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None and duration_seconds(value) is None:
+            raise ValueError(f"'{value}' is not a duration; write one such as 7d, 12h or 3600")
+        return value
 
     @field_validator("hooks_file")
     @classmethod

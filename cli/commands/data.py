@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from tqdm import tqdm
 
 from .. import flags, graphs, transfer
 from ..context import CliContext, pass_cli
@@ -160,3 +161,30 @@ def invalidate(cli: CliContext, dry_run: bool, knit_id: str) -> None:
     if not answer["dryRun"] and answer["newRunId"] is None:
         log("data invalidate", f"knit#id:{knit_id} feeds no new Run from now on; push the corrected Data")
     emit_json(answer)
+
+
+@data.command()
+@click.option("--dry-run", is_flag=True, help="Change nothing: list what would be purged and the bytes freed.")
+@pass_cli
+def gc(cli: CliContext, dry_run: bool) -> None:
+    """Apply the plans' retention now: purge the content of the Data their policies let go.
+
+    A plan keeps the outputs of its N latest done Runs (annotation knitgraph.io/keep-last=N) and
+    lets failed Runs' outputs go after a while (knitgraph.io/purge-failed-after=7d); anything
+    upstream of a Data tagged keep:true stays. A purged Data keeps its tags and lineage, shows
+    knit#transient:purged and feeds no new Run. Prints what was purged as JSON; a summary goes to
+    stderr. The server also does this every ten minutes."""
+    answer = cli.client.graphql("CollectGarbage", dryRun=dry_run)["collectGarbage"]
+    prefix = "[dry run] " if dry_run else ""
+    for found in answer["data"]:
+        log("data gc", f"{prefix}knit#id:{found['knitId']} of plan {found['plan']} (run {found['runId']}): "
+            f"{found['rule']}, {_bytes(found['size'])}")
+    verb = "would free" if dry_run else "freed"
+    log("data gc", f"{prefix}{verb} {_bytes(answer['freedBytes'])} in {len(answer['data'])} Data")
+    emit_json(answer)
+
+
+
+def _bytes(count: float) -> str:
+    """As the progress bars write sizes: SI units (1.50MB)."""
+    return str(tqdm.format_sizeof(count, "B"))

@@ -9,10 +9,10 @@ import anyio.to_thread
 
 from knitgraph.archive import UnsafeArchiveError
 from knitgraph.graph_schema import data as data_graph
-from knitgraph.graph_schema.errors import ConflictError, InvalidInputError, TooLargeError, data_not_found
+from knitgraph.graph_schema.errors import ConflictError, InvalidInputError, NotFoundError, TooLargeError, data_not_found
 from knitgraph.graph_schema.records import DataRecord, RunStatus, StagedUpload
 from knitgraph.graph_schema.tags import Tag, parse_user_tags, reject_system_key
-from knitgraph.graph_schema.timefmt import now_ms
+from knitgraph.graph_schema.timefmt import format_ms, now_ms
 
 from .state import Services
 from .time_window import time_window
@@ -134,7 +134,10 @@ async def open_content(services: Services, knit_id: str) -> tuple[str, Iterator[
     state = await data_graph.find_content_state(services.graph, knit_id)
     if state is None:
         raise data_not_found(knit_id)
-    digest, status = state
+    digest, status, purged_at = state
+    if purged_at is not None:
+        raise NotFoundError(f"data knit#id:{knit_id} was purged by retention at {format_ms(purged_at)}: its content "
+                            "is gone, its lineage stays", "run the Run that made it again (`knit run rerun`), or push it again")
     if status not in (RunStatus.DONE, RunStatus.FAILED) or digest is None:
         raise ConflictError(
             f"data knit#id:{knit_id} is not complete yet (its Run is {status.value})",

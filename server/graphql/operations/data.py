@@ -8,8 +8,10 @@ import strawberry
 
 from ...auth.roles import CanEdit
 from ...services import data as data_service
+from ...services import retention as retention_service
 from ..context import Info
 from ..types.data import Data
+from ..types.retention import GarbageCollection
 
 
 @strawberry.enum(description="Filter on the knit#transient tag: any, only transient, only settled.")
@@ -61,6 +63,15 @@ class TagSuggestion:
 
 @strawberry.type
 class DataMutation:
+    @strawberry.mutation(
+        permission_classes=[CanEdit],
+        description="Apply every plan's retention now (keep-last, purge-failed-after; never what is upstream of a "
+        "keep:true Data): purge the content of what it lets go, keeping lineage (knit#transient:purged). "
+        "dryRun changes nothing and lists what would be freed."
+    )
+    async def collect_garbage(self, info: Info, dry_run: bool = False) -> GarbageCollection:
+        return GarbageCollection.from_record(await retention_service.collect(info.context.services, dry_run=dry_run))
+
     @strawberry.mutation(
         permission_classes=[CanEdit],
         description="Turn a completed upload (POST /api/uploads) into a Data, verified against the "
