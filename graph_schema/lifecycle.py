@@ -70,7 +70,7 @@ SET r.startedAt = CASE WHEN $status = 'running' AND r.status <> 'running' THEN $
 
 # Plans with a concurrency limit (annotation knitgraph.io/concurrency=N) that many executing Runs
 # already reach are skipped; executing Runs are few, so this reads little. ``$runId``: that Run only.
-CLAIMABLE_RUN: Final[LiteralString] = """
+_CLAIMABLE_RUN: Final[LiteralString] = """
 CALL () {
     MATCH (x:Run) WHERE x.status IN ['ready', 'starting', 'running']
     MATCH (x)-[:OF_PLAN]->(p:Plan)
@@ -86,9 +86,9 @@ WHERE ($runId IS NULL OR r.runId = $runId)
 WITH r ORDER BY r.updatedAt, r.runId LIMIT 1
 """
 
-NEXT_CLAIMABLE_RUN: Final[LiteralString] = CLAIMABLE_RUN + "RETURN r.runId AS runId"
+NEXT_CLAIMABLE_RUN: Final[LiteralString] = _CLAIMABLE_RUN + "RETURN r.runId AS runId"
 
-CLAIM_WAITING_RUN: Final[LiteralString] = CLAIMABLE_RUN + """
+CLAIM_WAITING_RUN: Final[LiteralString] = _CLAIMABLE_RUN + """
 SET r.lockedAt = $now
 WITH r WHERE r.status = 'waiting'
 MATCH (r)-[:OF_PLAN]->(p:Plan)

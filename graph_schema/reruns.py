@@ -115,8 +115,9 @@ def _name(row: dict[str, Any]) -> str:
 
 
 async def _plan_rerun(
-    tx: AsyncManagedTransaction, run_id: str, downstream: bool, now: int
+    tx: AsyncManagedTransaction, run_id: str, downstream: bool, now: int, upload: bool = False
 ) -> tuple[dict[str, Any], list[AffectedRun]]:
+    """What rerunning ``run_id`` touches, checked; ``upload``: it may be an upload's (invalidation)."""
     record = await (await tx.run(INSPECT, runId=run_id, now=now)).single()
     if record is None or record["status"] == "invalidated":
         raise run_not_found(run_id)
@@ -127,6 +128,9 @@ async def _plan_rerun(
     if row["owner"] is not None or row["status"] not in ("done", "failed"):
         raise ConflictError(f"run {run_id} is {row['status']}: only a done or failed Run runs again",
                             "wait for it to finish (`knit run wait`), or stop it (`knit run stop --fail`)")
+    if row["pseudo"] and not upload:
+        raise ConflictError(f"run {run_id} is an upload: there is nothing to run again",
+                            "push the corrected Data; `knit data invalidate KNIT_ID` stops the old one feeding new Runs")
     live = [d for d in row["downstream"] if not d["superseded"]]
     if live and not downstream:
         named = ", ".join(d["runId"] for d in live[:3]) + (f" and {len(live) - 3} more" if len(live) > 3 else "")
@@ -146,10 +150,7 @@ async def _plan_rerun(
 async def _rerun(
     tx: AsyncManagedTransaction, run_id: str, downstream: bool, dry_run: bool, now: int, creation: str, by: str | None,
 ) -> Rerun:
-    row, affected = await _plan_rerun(tx, run_id, downstream, now)
-    if row["pseudo"]:
-        raise ConflictError(f"run {run_id} is an upload: there is nothing to run again",
-                            "push the corrected Data; `knit data invalidate KNIT_ID` stops the old one feeding new Runs")
+    _, affected = await _plan_rerun(tx, run_id, downstream, now)
     if dry_run:
         return Rerun(True, None, tuple(affected))
     record = await (await tx.run(CREATE_RERUN, runId=run_id, now=now, creation=creation)).single()
@@ -187,7 +188,7 @@ async def _invalidate(tx: AsyncManagedTransaction, knit_id: str, dry_run: bool, 
             await record_action(tx, "data", knit_id, "invalidated", by, now)
         return result
     # An upload: nothing runs again; it and everything derived from it feed nothing new.
-    _, affected = await _plan_rerun(tx, run_id, True, now)
+    _, affected = await _plan_rerun(tx, run_id, True, now, upload=True)
     downstream = tuple(a for a in affected if a.step > 0)
     if not dry_run:
         await (await tx.run(SUPERSEDE_DATA, knitId=knit_id, now=now)).consume()

@@ -6,6 +6,7 @@ import re
 import time
 
 import pytest
+import yaml
 from playwright.sync_api import Page, expect
 
 from ..e2e.processes import wait_until
@@ -71,3 +72,24 @@ def test_a_lineage_shows_a_runs_status_change_while_it_runs(page: Page, console:
     assert run.get_attribute("data-status") != "done", "the Run ended before the page showed it"
     expect(run).to_have_attribute("data-status", "done", timeout=30_000)  # no reload: the page asked again
     expect(run).to_contain_text("done")
+
+
+def test_a_runs_page_shows_its_earlier_attempts_and_what_superseded_it(page: Page, console: Console) -> None:
+    spec = {
+        "image": "second-time:v1", "entrypoint": ["sh", "-c", '[ "$KNIT_RUN_ATTEMPT" -ge 2 ] || exit 4; echo fine'],
+        "inputs": [{"path": "/in/1", "tags": ["kind:flaky-console"]}], "log": {"tags": ["log-of:second-time"]},
+        "annotations": ["knitgraph.io/executor=process"], "retry": {"max": 1, "backoff": "0s"},
+    }
+    (console.cwd / "second-time.yaml").write_text(yaml.safe_dump(spec))
+    plan = str(console.knit("plan", "apply", str(console.cwd / "second-time.yaml"))["planId"])
+    console.push("flaky-console", ["kind:flaky-console"])
+    run = console.wait(console.only_run(plan)["runId"])
+    assert run["status"] == "done"
+    newer = console.knit("run", "rerun", run["runId"])["newRunId"]
+
+    sign_in(page, console, f"/runs/{run['runId']}")
+    expect(page.get_by_test_id("run-attempts")).to_contain_text("attempt 1: exit 4")
+    expect(page.get_by_test_id("run-attempts")).to_contain_text("attempt-1.log")
+    page.locator(".fact", has_text="Superseded by").get_by_role("link").click()
+    expect(page).to_have_url(f"{console.url}/runs/{newer}")
+    expect(page.locator(".fact", has_text="Runs again")).to_contain_text(run["runId"][:8])

@@ -56,6 +56,15 @@ def test_image_defaults_stay_when_the_plan_sets_no_entrypoint_or_args() -> None:
     assert "command" not in container and "args" not in container and "resources" not in container
 
 
+def test_the_runs_variables_reach_its_container() -> None:
+    job = make_job(env={"KNIT_RUN_ID": "0b6f2c1e", "KNIT_RUN_ATTEMPT": "2", "FROM_HOOK": "yes"})
+    (container,) = build_job(job, namespace="n", claim="c", data_root=ROOT)["spec"]["template"]["spec"]["containers"]
+    assert container["env"] == [{"name": "KNIT_RUN_ID", "value": "0b6f2c1e"}, {"name": "KNIT_RUN_ATTEMPT", "value": "2"},
+                                {"name": "FROM_HOOK", "value": "yes"}]
+    (bare,) = build_job(make_job(), namespace="n", claim="c", data_root=ROOT)["spec"]["template"]["spec"]["containers"]
+    assert "env" not in bare
+
+
 def test_service_account_mounts_its_token() -> None:
     pod = build_job(make_job(service_account="trainer"), namespace="n", claim="c", data_root=ROOT)["spec"]["template"]["spec"]
     assert pod["serviceAccountName"] == "trainer" and pod["automountServiceAccountToken"] is True

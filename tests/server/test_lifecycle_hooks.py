@@ -122,12 +122,18 @@ def test_a_refusing_before_hook_holds_the_transition_until_it_accepts(
     assert "completing" in receiver.statuses("/after", run["runId"])
 
 
-def test_a_failing_after_hook_never_blocks_a_run(clean_graph: Settings, tmp_path: Path) -> None:
+def test_a_failing_after_hook_never_blocks_a_run(
+    clean_graph: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     nobody = f"http://127.0.0.1:{free_port()}/after"  # refuses connections
     for knit in hooked_knit(clean_graph, tmp_path, [], [nobody]):
         plan = greeting_plan(knit, tmp_path)
         knit("data", "push", "-t", "kind:hooked", str(dataset(tmp_path)))
-        assert knit.only_run(plan)["status"] == "done"
+        run = knit.only_run(plan)
+        assert run["status"] == "done"
+    # The administrator reads which hook failed, for which Run and transition, and that it was ignored.
+    assert f"after-hook {nobody} for run {run['runId']} (running -> completing) failed: " in caplog.text
+    assert "; ignored" in caplog.text
 
 
 @pytest.mark.parametrize(("text", "problem"), [

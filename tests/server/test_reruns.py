@@ -84,6 +84,7 @@ def test_rerun_with_downstream_supersedes_the_old_runs_and_runs_everything_again
         tmp_path, "reader", image="reader:v1", entrypoint=["true"], inputs=[{"path": "/in/1", "tags": ["kind:mid"]}]))
     (read,) = runs_of(knit, reader)
     assert read["inputs"][0]["knitId"] == shown_new["outputs"][0]["knitId"]
+    assert "it is superseded" in knit("plan", "explain", reader, shown_old["outputs"][0]["knitId"]).stdout
     time.sleep(1)
     assert len(runs_of(knit, prepare)) == 2  # and no combination ran again on its own
 

@@ -132,6 +132,8 @@ ACTIONS = [
     ("knit run show --log -f {run_id}", 0, r"hello from the run"),
     ("knit run wait {run_id}", 0, r'"status": "done"'),
     ("knit run stop {held_run_id}", 1, r"Error: prohibited operation: the run is deactivated"),
+    ("knit run rerun --dry-run {run_id}", 0, r"\[dry run\] run {run_id} of plan echo:v1 would run again as a new Run"),
+    ("knit data gc --dry-run", 0, r"\[dry run\] would free 0\.00B in 0 Data"),
     ("knit pipeline apply pty_pipeline.py", 0, r"pty step slow: unchanged, Plan"),
     ("knit pipeline show pty", 0, r'"pause": 0'),
     ("knit pipeline graph -o pipeline.dot pty && head -c 7 pipeline.dot", 0, r"digraph"),

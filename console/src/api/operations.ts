@@ -103,6 +103,11 @@ graphql(`
     executor
     history { action by at }
     metrics { name value }
+    notBefore
+    supersededBy
+    supersedes
+    supersededAt
+    attempts { number exit { code message } startedAt finishedAt executor logFile }
   }
 `);
 

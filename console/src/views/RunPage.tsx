@@ -1,6 +1,7 @@
 // /runs/<runId>: a Run's status, inputs, outputs, log (live while it runs), timings, exit and
 // executor; stop, abort and retry.
 
+import type { ReactNode } from "react";
 import { Link, useParams } from "react-router";
 import { request } from "../api/client";
 import { RetryRun, RunPage as RunPageQuery, StopRun } from "../api/operations";
@@ -14,6 +15,20 @@ import { RETRIABLE, STOPPABLE, UNFINISHED } from "../status";
 
 // While a Run moves, its status is asked again this often (the log itself streams).
 const REFRESH_MS = 2000;
+
+type RunFacts = { supersededBy?: string | null; supersedes?: string | null; supersededAt?: string | null;
+  notBefore?: string | null };
+
+// What automation did to the Run: a rerun superseded it (or a Run upstream), it runs another again,
+// or it waits for its retry's backoff.
+function automationFacts(run: RunFacts): [string, ReactNode][] {
+  const facts: [string, ReactNode][] = [];
+  if (run.supersededBy) facts.push(["Superseded by", <Id id={run.supersededBy} to={`/runs/${run.supersededBy}`} />]);
+  else if (run.supersededAt) facts.push(["Superseded", <span>a Run upstream ran again, <Time at={run.supersededAt} /></span>]);
+  if (run.supersedes) facts.push(["Runs again", <Id id={run.supersedes} to={`/runs/${run.supersedes}`} />]);
+  if (run.notBefore) facts.push(["Next attempt", <Time at={run.notBefore} />]);
+  return facts;
+}
 
 export function RunPage() {
   const { runId = "" } = useParams();
@@ -78,6 +93,7 @@ export function RunPage() {
             ["Status", <StatusBadge status={run.status} />],
             ["Exit", run.exit ? <span data-testid="run-exit">{run.exit.code}{run.exit.message && ` — ${run.exit.message}`}</span> : "—"],
             ["Executor", run.executor ?? "—"],
+            ...automationFacts(run),
           ]} />
         </Section>
         <Section title="Timings">
@@ -130,6 +146,19 @@ export function RunPage() {
           <Empty>This Run's plan keeps no log (its plan has no <code>log:</code>).</Empty>
         )}
       </Section>
+
+      {run.attempts.length > 0 && (
+        <Section title="Earlier attempts">
+          <ul className="plain-list" data-testid="run-attempts">
+            {run.attempts.map((a) => (
+              <li key={a.number}>
+                <strong>attempt {a.number}</strong>: exit {a.exit.code}{a.exit.message && ` — ${a.exit.message}`},{" "}
+                ended <Time at={a.finishedAt} />{a.logFile && <> (log: <code>{a.logFile}</code> in the log Data)</>}
+              </li>
+            ))}
+          </ul>
+        </Section>
+      )}
 
       <Section title="History">
         {run.history.length === 0 ? <Empty>Nobody stopped or retried it.</Empty> : (
