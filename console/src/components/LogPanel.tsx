@@ -17,15 +17,30 @@ export function LogPanel({ runId, status, onEnded }: { runId: string; status: Ru
   const [phase, setPhase] = useState<Phase>("loading");
   const [error, setError] = useState<ApiError>();
   const [cut, setCut] = useState(false);
+  const [followed, setFollowed] = useState(false); // it was followed live to the Run's end
   const box = useRef<HTMLPreElement>(null);
   const pinned = useRef(true);
   const endedRef = useRef(onEnded);
   endedRef.current = onEnded;
-
+  const liveRef = useRef(live);
+  liveRef.current = live;
+  // A finished Run that runs again (Retry) is followed again: a new round of reading.
+  const [round, setRound] = useState(0);
+  const wasLive = useRef(live);
   useEffect(() => {
+    if (live && !wasLive.current) setRound((r) => r + 1);
+    wasLive.current = live;
+  }, [live]);
+
+  // Read once per Run and round: a followed log ends by itself when the Run ends (the server
+  // closes the stream), so its status turning done must not start the reading again (the log
+  // would blank while it is read anew).
+  useEffect(() => {
+    const live = liveRef.current;
     const controller = new AbortController();
     setText("");
     setCut(false);
+    setFollowed(false);
     setError(undefined);
     setPhase(live ? "following" : "loading");
     readLog(runId, live, (chunk) => {
@@ -38,7 +53,10 @@ export function LogPanel({ runId, status, onEnded }: { runId: string; status: Ru
     }, controller.signal)
       .then(() => {
         setPhase("complete");
-        if (live) endedRef.current();
+        if (live) {
+          setFollowed(true);
+          endedRef.current();
+        }
       })
       .catch((thrown: unknown) => {
         if (controller.signal.aborted) return;
@@ -46,7 +64,7 @@ export function LogPanel({ runId, status, onEnded }: { runId: string; status: Ru
         setPhase("failed");
       });
     return () => controller.abort();
-  }, [runId, live]);
+  }, [runId, round]);
 
   // Stay at the bottom while the user has not scrolled up.
   useLayoutEffect(() => {
@@ -62,7 +80,7 @@ export function LogPanel({ runId, status, onEnded }: { runId: string; status: Ru
           <span className="live" data-testid="log-live"><span className="live-dot" aria-hidden="true" /> following live</span>
         )}
         {waiting && <span className="muted"> — waiting for the Run to start (status: {status})</span>}
-        {phase === "complete" && live && <span className="muted">the Run ended; its log is complete</span>}
+        {phase === "complete" && followed && <span className="muted">the Run ended; its log is complete</span>}
         {cut && <span className="muted"> — the start of a long log is not shown</span>}
       </div>
       {error ? (
