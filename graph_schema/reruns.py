@@ -23,7 +23,7 @@ from neo4j import AsyncManagedTransaction
 
 from .audit import record_action
 from .driver import Graph
-from .errors import ConflictError, NotFoundError, data_not_found, run_not_found
+from .errors import ConflictError, data_not_found, run_not_found
 from .projection import create_run_outputs
 
 INSPECT: Final[LiteralString] = """
@@ -44,8 +44,8 @@ RETURN r.status AS status, p.pseudo AS pseudo, r.owner AS owner, r.supersededBy 
 """
 
 PRODUCER_OF: Final[LiteralString] = """
-MATCH (d:Data {knitId: $knitId})<-[:PRODUCED]-(r:Run)
-RETURN r.runId AS runId, d.supersededAt IS NOT NULL AS superseded
+MATCH (d:Data {knitId: $knitId})<-[:PRODUCED]-(r:Run)-[:OF_PLAN]->(p:Plan)
+RETURN r.runId AS runId, p.pseudo AS pseudo, d.supersededAt IS NOT NULL AS superseded
 """
 
 CREATE_RERUN: Final[LiteralString] = """
@@ -179,10 +179,7 @@ async def _invalidate(tx: AsyncManagedTransaction, knit_id: str, dry_run: bool, 
     if producer["superseded"]:
         raise ConflictError(f"data knit#id:{knit_id} is superseded already", "nothing is left to invalidate")
     run_id = str(producer["runId"])
-    row = await (await tx.run(INSPECT, runId=run_id, now=now)).single()
-    if row is None:
-        raise NotFoundError(f"the run that made knit#id:{knit_id} is not found", "list runs with `knit run find`")
-    if not row["pseudo"]:
+    if not producer["pseudo"]:
         result = await _rerun(tx, run_id, True, dry_run, now, creation, by)
         if not dry_run:
             await record_action(tx, "data", knit_id, "invalidated", by, now)
