@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import ssl
 from dataclasses import dataclass, field
 
 import click
-import httpx
 
-from .client import TIMEOUT, KnitClient
+from .client import KnitClient
 from .profiles import KnitEnv, resolve_server
 
 
@@ -25,14 +22,17 @@ class CliContext:
     @property
     def client(self) -> KnitClient:
         if self._client is None:
+            from .http import HttpTransport
+
             server = resolve_server(self.profile, self.profile_store)
             headers = {"Authorization": f"Bearer {server.token}"} if server.token else {}
-            verify: ssl.SSLContext | bool = True
+            tls = None
             if server.ca:
-                verify = ssl.create_default_context(cadata=base64.b64decode(server.ca).decode())
-            self._client = KnitClient(
-                httpx.Client(base_url=server.api_root, timeout=TIMEOUT, headers=headers, verify=verify)
-            )
+                import base64
+                import ssl
+
+                tls = ssl.create_default_context(cadata=base64.b64decode(server.ca).decode())
+            self._client = KnitClient(HttpTransport(server.api_root, headers, tls))
         return self._client
 
     @property

@@ -8,9 +8,12 @@ knit consumes its global flags and hands the extension what they chose, in its e
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -66,8 +69,24 @@ def extension_command(name: str, executable: Path) -> click.Command:
 
 
 class KnitGroup(click.Group):
-    """The root group: built-in commands, then ``knit-NAME`` extensions found on PATH. A Ctrl-C that
-    no command explains exits 130 with a short message (click's own is a bare "Aborted!", exit 1)."""
+    """The root group: built-in commands, imported when they are used (``lazy_commands``: name to
+    ``module:attribute``), then ``knit-NAME`` extensions found on PATH. A Ctrl-C that no command
+    explains exits 130 with a short message (click's own is a bare "Aborted!", exit 1)."""
+
+    def __init__(self, *args: Any, lazy_commands: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def _import(self, name: str) -> click.Command:
+        module, _, attribute = self.lazy_commands[name].partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{self.lazy_commands[name]} is not a click command")
+        self.add_command(command, name)
+        return command
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -80,13 +99,15 @@ class KnitGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in self.lazy_commands:
+            return self._import(cmd_name)
         if command is None and (executable := find_extensions().get(cmd_name)) is not None:
             return extension_command(cmd_name, executable)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super().format_commands(ctx, formatter)
-        found = {name: path for name, path in find_extensions().items() if name not in self.commands}
+        found = {name: path for name, path in find_extensions().items() if name not in self.list_commands(ctx)}
         if found:
             with formatter.section("Extensions (knit-NAME on PATH)"):
                 formatter.write_dl([(name, str(path)) for name, path in sorted(found.items())])

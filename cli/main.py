@@ -8,13 +8,27 @@ import traceback
 
 import click
 
-from .commands import about, data, experiment, init, metrics, pipeline, plan, run, schedule, service
 from .context import CliContext
 from .errors import KnitCliError
 from .extensions import KnitGroup
 
+# Each command's module is imported when the command runs: a short command pays for its own imports only.
+COMMANDS = {
+    "data": "knitgraph.cli.commands.data:data",
+    "init": "knitgraph.cli.commands.init:init",
+    "plan": "knitgraph.cli.commands.plan:plan",
+    "run": "knitgraph.cli.commands.run:run",
+    "pipeline": "knitgraph.cli.commands.pipeline:pipeline",
+    "experiment": "knitgraph.cli.commands.experiment:experiment",
+    "metrics": "knitgraph.cli.commands.metrics:metrics",
+    "service": "knitgraph.cli.commands.service:service",
+    "schedule": "knitgraph.cli.commands.schedule:schedule",
+    "version": "knitgraph.cli.commands.about:version",
+    "license": "knitgraph.cli.commands.about:license_",
+}
 
-@click.group(cls=KnitGroup, context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(cls=KnitGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--profile", help="Profile to use (default: the nearest .knitprofile, or `knitgraph up`'s).")
 @click.option("--profile-store", help="Profile store file (default: ~/.knit/profile).")
 @click.option("--env", "env_file", help="knitenv file (default: the nearest knitenv).")
@@ -28,19 +42,6 @@ def cli(ctx: click.Context, profile: str | None, profile_store: str | None, env_
     """
     if ctx.obj is None:
         ctx.obj = CliContext(profile, profile_store, env_file)
-
-
-cli.add_command(data.data)
-cli.add_command(init.init)
-cli.add_command(plan.plan)
-cli.add_command(run.run)
-cli.add_command(pipeline.pipeline)
-cli.add_command(experiment.experiment)
-cli.add_command(metrics.metrics)
-cli.add_command(service.service)
-cli.add_command(schedule.schedule)
-cli.add_command(about.version)
-cli.add_command(about.license_)
 
 
 def main() -> None:

@@ -8,15 +8,13 @@ or the nearest ``.knitprofile`` file) from the profile store (``~/.knit/profile`
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-import yaml
-
-from . import safe_yaml
 from .errors import KnitCliError
 
 DEFAULT_API_ROOT = "http://127.0.0.1:8080"
@@ -35,8 +33,19 @@ def store_path(override: str | None) -> Path:
 
 
 def _read_yaml(path: Path) -> Any:
+    """The file's content. What knit and ``knitgraph up`` write is JSON, which is YAML too: it is read
+    without loading a YAML parser (a short command's biggest import); anything else as YAML."""
+    text = path.read_text(errors="replace") if path.stat().st_size <= _JSON_BYTES else ""
+    if text.lstrip().startswith("{"):
+        with contextlib.suppress(ValueError):
+            return json.loads(text)
+    from . import safe_yaml
+
     content, _ = safe_yaml.read_file(path)
     return content or {}
+
+
+_JSON_BYTES = 1 << 20
 
 
 def split_api_root(api_root: str) -> tuple[str, str | None]:
@@ -69,7 +78,7 @@ def save_profile(path: Path, name: str, api_root: str, ca: str | None, token: st
     temporary = path.with_suffix(".partial")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
-        yaml.safe_dump(store, out)
+        out.write(json.dumps(store, indent=2) + "\n")  # JSON is YAML: Knitfab's knit reads this file too
     os.replace(temporary, path)
 
 
@@ -78,6 +87,12 @@ def profile_name(explicit: str | None) -> str | None:
         return explicit or os.environ["KNIT_PROFILE"]
     marker = find_upwards(".knitprofile")
     return marker.read_text().splitlines()[0].strip() if marker and marker.read_text().strip() else None
+
+
+def _default_home() -> str:
+    import platformdirs
+
+    return platformdirs.user_data_dir("knitgraph")
 
 
 @dataclass(frozen=True)
@@ -100,7 +115,7 @@ def _profile(explicit_profile: str | None, store_override: str | None) -> Server
                 "register it with `knit init KNITPROFILE_FILE`, or set KNIT_SERVER",
             )
         return _server(store[name])
-    home = Path(os.environ.get("KNITGRAPH_HOME") or platformdirs.user_data_dir("knitgraph"))
+    home = Path(os.environ.get("KNITGRAPH_HOME") or _default_home())
     written_by_up = home / "knitprofile"
     if written_by_up.exists():
         return _server(_read_yaml(written_by_up))

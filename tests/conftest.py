@@ -31,6 +31,7 @@ from knitgraph.server.embedded_neo4j import EmbeddedNeo4j, connection
 from knitgraph.server.services.access import create_token
 from knitgraph.server.settings import Settings
 
+from .app_transport import AppTransport
 from .leftovers import RUNNING
 from .podman import podman_engine
 
@@ -122,7 +123,7 @@ class Knit:
 
     def __init__(self, test_client: TestClient) -> None:
         self.runner = CliRunner()
-        self.context = CliContext(_client=KnitClient(test_client))
+        self.context = CliContext(_client=KnitClient(AppTransport(test_client)))
 
     def __call__(self, *args: str, expect: int = 0) -> Result:
         result = self.runner.invoke(cli, list(args), obj=self.context, catch_exceptions=False)

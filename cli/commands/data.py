@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from tqdm import tqdm
 
-from .. import flags, graphs, transfer
+from .. import flags, graphs
 from ..context import CliContext, pass_cli
 from ..output import emit_json, knitfab_shape, log
 from .run import print_rerun
@@ -35,6 +34,8 @@ def push(cli: CliContext, tags: tuple[str, ...], name: bool, dereference: bool, 
     The Data appears, with its tags, only once the whole directory arrived and its checksum
     matched. Tags from the nearest knitenv file are added.
     """
+    from .. import transfer  # the archive code: only the commands that move content load it
+
     user_tags = [flags.tag(text, user=True) for text in (*tags, *cli.knitenv.tags)]
     for source in sources:
         path = Path(source)
@@ -60,6 +61,8 @@ def pull(cli: CliContext, extract: bool, knit_id: str, dest: str) -> None:
     """
     if extract and dest == "-":
         raise click.UsageError("-x/--extract cannot write to '-' (stdout); give a directory")
+    from .. import transfer
+
     target = transfer.pull(cli.client, knit_id, dest, extract)
     if target is not None:
         log("data pull", f"knit#id:{knit_id} saved to {target}")
@@ -187,4 +190,6 @@ def gc(cli: CliContext, dry_run: bool) -> None:
 
 def _bytes(count: float) -> str:
     """As the progress bars write sizes: SI units (1.50MB)."""
+    from tqdm import tqdm
+
     return str(tqdm.format_sizeof(count, "B"))

@@ -20,6 +20,7 @@ from knitgraph.server.admin.main import main as knitgraph
 from knitgraph.server.auth import gatekeeper
 from knitgraph.server.settings import Settings
 
+from ..app_transport import AppTransport
 from ..conftest import app_client, new_token
 
 FIND = {"query": "{ findData(tags: []) { knitId } }"}
@@ -145,7 +146,7 @@ def _client(test_client: TestClient, token: str | None) -> KnitClient:
     test_client.headers.pop("Authorization", None)
     if token:
         test_client.headers["Authorization"] = f"Bearer {token}"
-    return KnitClient(test_client)
+    return KnitClient(AppTransport(test_client))
 
 
 def _push(test_client: TestClient, size: int) -> dict[str, Any]:
