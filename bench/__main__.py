@@ -6,8 +6,9 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from . import console, lineage, projection, runs, transfer
+from . import api, console, lineage, projection, runs, transfer
 from .harness import BenchError
+from .scorecard import print_scorecard
 
 BENCHMARKS: dict[str, Callable[[], None]] = {
     "transfer": transfer.run,
@@ -15,6 +16,7 @@ BENCHMARKS: dict[str, Callable[[], None]] = {
     "runs": runs.run,
     "lineage": lineage.run,
     "console": console.run,
+    "api": api.run,
 }
 
 
@@ -34,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         except BenchError as exc:
             sys.stderr.write(f"[bench] {name} FAILED: {exc}\n")
             failed.append(name)
+    print_scorecard()
     return 1 if failed else 0
 
 

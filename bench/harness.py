@@ -105,6 +105,8 @@ class Knitgraph:
 def _isolated_env(home: Path, extra: Mapping[str, str]) -> tuple[dict[str, str], str]:
     bolt, http, api = free_ports(3)
     env = {key: value for key, value in os.environ.items() if key not in _FOREIGN_ENV}
+    # A user's Python keeps the bytecode it compiles; without it every `knit` would compile knit anew.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(extra)
     api_root = f"http://127.0.0.1:{api}"
     env.update({

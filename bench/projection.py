@@ -48,6 +48,7 @@ from knitgraph.graph_schema.maintenance import count_nodes
 from knitgraph.graph_schema.tags import Tag
 from knitgraph.graph_schema.timefmt import now_ms
 
+from . import scorecard
 from .harness import (
     BenchError,
     Knitgraph,
@@ -61,6 +62,7 @@ from .harness import (
     print_table,
     tool,
 )
+from .scorecard import Score, times
 
 DATA_ENV, DEFAULT_DATA = "BENCH_PROJECTION_DATA", 100_000
 PLANS_ENV, DEFAULT_PLANS = "BENCH_PROJECTION_PLANS", 1_000
@@ -341,3 +343,14 @@ def run() -> None:
     print(f"== load average (1 min) at end of measurements: {os.getloadavg()[0]:.1f}")
     report(sizes, Results(seed_seconds, counts, startup, cli_apply, direct_apply, cycle_refusal,
                           latencies, hits, polls))
+    p50 = percentile(latencies, 0.5)
+    scorecard.record(Score(
+        "goals", f"tag change -> Run exists ({sizes.data:,} Data, {sizes.plans:,} plans)", f"p50 {duration(p50)}",
+        f"Knitfab's {LOOP_SECONDS:.0f} s loop: p50 {duration(PEER_P50)}", "design", times(PEER_P50, p50),
+        "p50 <= 50 ms", p50 <= 0.050,
+    ))
+    rate = sizes.data / seed_seconds
+    scorecard.record(Score(
+        "goals", "seeding Data through the bulk path", f"{rate:,.0f} Data/s", "20,000 Data/s", "limit",
+        f"{rate / 20_000:.2f}x", ">= 20,000/s", rate >= 20_000,
+    ))

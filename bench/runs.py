@@ -82,6 +82,7 @@ from knitgraph.graph_schema.timefmt import now_ms, parse_instant
 from knitgraph.server.settings import Settings
 from tests.podman import Podman, PodmanError, podman_engine
 
+from . import scorecard
 from .harness import (
     BenchError,
     Knitgraph,
@@ -94,6 +95,7 @@ from .harness import (
     print_table,
     tool,
 )
+from .scorecard import Score
 
 EXECUTORS_ENV, DEFAULT_EXECUTORS = "BENCH_RUNS_EXECUTORS", "process,docker"
 SAMPLES_ENV, DEFAULT_SAMPLES = "BENCH_RUNS_SAMPLES", 30
@@ -514,3 +516,18 @@ def run() -> None:
         shutil.rmtree(work, ignore_errors=True)
     report(results, samples)
     print(f"== {load_average()} at the end")
+    for r in results:
+        record_scores(r)
+
+
+def record_scores(r: ExecutorResults) -> None:
+    raw, ours = percentile(r.baseline.to_start, 0.5), percentile(r.starts.ready_to_start, 0.5)
+    scorecard.record(Score(
+        "goals", f"{r.executor} Run ready -> started", f"p50 {ms(ours)}", f"raw `{r.baseline.label}` p50 {ms(raw)}",
+        "measured", f"{raw / ours:.2f}x", "<= 2x raw", ours <= 2 * raw,
+    ))
+    per_minute = 60 * r.batch.count / r.batch.total_seconds
+    scorecard.record(Score(
+        "goals", f"trivial {r.executor} Runs end to end ({r.batch.count:,})", f"{per_minute:,.0f} a minute",
+        "1,000 a minute on 2 cores", "limit", f"{per_minute / 1000:.2f}x", ">= 1,000/min", per_minute >= 1000,
+    ))
