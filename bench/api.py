@@ -55,6 +55,7 @@ CHAIN_RUNS = 275
 WARM_UPS = 5
 IN, OUT = "/in/data", "/out/model"
 POLL_SECONDS = 0.002
+IDLE_SECONDS = 40  # Neo4j hands unused heap back after 30 s idle (server/embedded_neo4j/sizing.py)
 POLL_LIMIT_SECONDS = 30.0
 
 
@@ -165,23 +166,26 @@ def tag_to_run(client: httpx.Client, knit_id: str) -> float:
     return time.perf_counter() - start
 
 
-def install_memory(home: Path) -> tuple[float, float, int]:
-    """RSS and PSS in MiB of every process of the install at ``home`` (API server, Neo4j, any
-    container engine service it started: all carry its KNITGRAPH_HOME), and how many there are."""
+def install_memory(home: Path) -> dict[str, tuple[float, float]]:
+    """RSS and PSS in MiB of each process of the install at ``home`` (API server, Neo4j, any
+    container engine service it started: all carry its KNITGRAPH_HOME), by ``pid name``."""
     marker = b"\0" + f"KNITGRAPH_HOME={home}".encode() + b"\0"
-    rss = pss = processes = 0
+    found: dict[str, tuple[float, float]] = {}
     for entry in Path("/proc").iterdir():
         try:
             if not entry.name.isdigit() or marker not in b"\0" + (entry / "environ").read_bytes() + b"\0":
                 continue
             rollup = (entry / "smaps_rollup").read_text().splitlines()
+            name = (entry / "comm").read_text().strip()
         except OSError:
             continue
         fields = {line.split(":")[0]: int(line.split()[1]) for line in rollup[1:] if line.endswith("kB")}
-        rss += fields.get("Rss", 0)
-        pss += fields.get("Pss", 0)
-        processes += 1
-    return rss / 1024, pss / 1024, processes
+        found[f"{entry.name} {name}"] = (fields.get("Rss", 0) / 1024, fields.get("Pss", 0) / 1024)
+    return found
+
+
+def _memory_line(found: dict[str, tuple[float, float]]) -> str:
+    return ", ".join(f"{name} {rss:.0f}" for name, (rss, _) in sorted(found.items(), key=lambda item: -item[1][0]))
 
 
 def _p50(values: list[float]) -> float:
@@ -235,7 +239,11 @@ def run() -> None:
         results["`knit data lineage -n all`, 552 nodes, CLI"] = sample(
             lambda i: knitgraph.knit("data", "lineage", "-n", "all", seeded.chain_root), max(5, samples // 4))
         startup = sample(lambda i: knitgraph.knit("--version"), samples)
-        rss, pss, processes = install_memory(knitgraph.home)
+        busy = install_memory(knitgraph.home)
+        time.sleep(IDLE_SECONDS)
+        idle = install_memory(knitgraph.home)
+        rss, pss = (sum(values[i] for values in busy.values()) for i in (0, 1))
+        idle_rss = sum(values[0] for values in idle.values())
         memory_data = count
     for metric, values in results.items():
         factor = LINEAGE_GOAL if "lineage" in metric else 1.0
@@ -250,7 +258,8 @@ def run() -> None:
         times(0.080, _p50(startup)), "<= 80 ms", _p50(startup) <= 0.080,
     ))
     print(f"lineage of the chain: {nodes} nodes; `knit --version` p50 {ms(_p50(startup))}; "
-          f"{processes} processes of the install (API server, Neo4j, ...) {rss:.0f} MiB RSS, {pss:.0f} MiB PSS")
+          f"the install's processes right after the calls: {rss:.0f} MiB RSS, {pss:.0f} MiB PSS "
+          f"(MiB RSS: {_memory_line(busy)}); after {IDLE_SECONDS} s idle: {idle_rss:.0f} MiB RSS ({_memory_line(idle)})")
     for metric, values in results.items():
         print(f"{metric}: p50 {ms(_p50(values))} p95 {ms(percentile(values, 0.95))} | "
               f"Knitfab {KNITFAB[metric].describe()} (recorded)")

@@ -46,7 +46,11 @@ CALL () {
     MATCH (:Data {knitId: knitId})<-[:PRODUCED]-(r:Run)
     RETURN r
     UNION
-    UNWIND CASE WHEN size($inKnitIds) = 0 AND size($outKnitIds) = 0 THEN [true] ELSE [] END AS everything
+    UNWIND CASE WHEN size($inKnitIds) = 0 AND size($outKnitIds) = 0 THEN $planIds ELSE [] END AS planId
+    MATCH (:Plan {planId: planId})<-[:OF_PLAN]-(r:Run)
+    RETURN r
+    UNION
+    UNWIND CASE WHEN size($inKnitIds) + size($outKnitIds) + size($planIds) = 0 THEN [true] ELSE [] END AS everything
     MATCH (r:Run)
     RETURN r
 }

@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     neo4j_database: str = Field("neo4j", validation_alias="NEO4J_DATABASE")
     neo4j_bolt_port: int = Field(7687, validation_alias="KNITGRAPH_NEO4J_BOLT_PORT")
     neo4j_http_port: int = Field(7474, validation_alias="KNITGRAPH_NEO4J_HTTP_PORT")
-    neo4j_heap: str = Field("1g", validation_alias="KNITGRAPH_NEO4J_HEAP")
+    neo4j_heap: str = Field("1g", validation_alias="KNITGRAPH_NEO4J_HEAP", pattern=r"^[0-9]+[kmgKMG]$")
+    # "auto": sized to the store at each start (server/embedded_neo4j/sizing.py); else e.g. "2g".
+    neo4j_pagecache: str = Field("auto", validation_alias="KNITGRAPH_NEO4J_PAGECACHE", pattern=r"^(auto|[0-9]+[kmgKMG])$")
     upload_ttl_seconds: int = Field(3600, validation_alias="KNITGRAPH_UPLOAD_TTL")
     # Limits on input (docs/admin-guide.md "Limits"; defaults chosen in docs/decisions.md).
     upload_max_bytes: int = Field(100 * 2**30, validation_alias="KNITGRAPH_UPLOAD_MAX_BYTES", gt=0)

@@ -22,6 +22,7 @@ from knitgraph.graph_schema.errors import UnavailableError
 
 from ..private_folders import private_folder
 from ..settings import Settings
+from .sizing import jvm_memory_flags, page_cache
 
 MAIN_CLASS = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_CLASS = "org.neo4j.cli.AdminTool"
@@ -147,7 +148,7 @@ class EmbeddedNeo4j:
             f"server.directories.logs={self.dir / 'logs'}",
             "dbms.security.auth_enabled=true",
             "dbms.usage_report.enabled=false",
-            "server.memory.pagecache.size=512m",
+            f"server.memory.pagecache.size={page_cache(s.neo4j_pagecache, self.dir / 'data')}",
         ]
         (self.conf / "neo4j.conf").write_text("\n".join(lines) + "\n")
 
@@ -191,7 +192,7 @@ class EmbeddedNeo4j:
         self._write_conf()
         self._set_initial_password(java)
         command = [
-            java, f"-Xmx{self.settings.neo4j_heap}", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError",
+            java, *jvm_memory_flags(self.settings.neo4j_heap),
             "-cp", f"{self.lib}/*", MAIN_CLASS, f"--home-dir={self.dir}", f"--config-dir={self.conf}",
         ]
         with open(self.console_log, "ab") as console:

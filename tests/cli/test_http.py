@@ -8,6 +8,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 from click.testing import CliRunner
@@ -22,9 +23,9 @@ _FOUND = json.dumps({"data": {"findData": []}}).encode()
 class _Proxy(BaseHTTPRequestHandler):
     """Answers every POST as a server would, and remembers the request line it was sent."""
 
-    seen: list[str] = []
+    seen: ClassVar[list[str]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+    def do_POST(self) -> None:
         self.seen.append(self.requestline)
         self.rfile.read(int(self.headers["Content-Length"]))
         self.send_response(200)
