@@ -242,7 +242,7 @@ async def find_data(
     return await graph.read(read)
 
 
-async def _update_data_tags(tx: AsyncManagedTransaction, /, **params: Any) -> list[str] | None:
+async def _update_data_tags(tx: AsyncManagedTransaction, /, **params: Any) -> DataRecord | None:
     record = await (await tx.run(UPDATE_DATA_TAGS, **params)).single()
     if record is None:
         return None
@@ -250,25 +250,28 @@ async def _update_data_tags(tx: AsyncManagedTransaction, /, **params: Any) -> li
         raise too_many_tags(record["tagCount"])  # rolls the change back
     await record_action(tx, "data", params["knitId"], "tagged", params["by"], params["now"])
     plans = await renominate_data(tx, [params["knitId"]])
-    return await project_nominated(tx, plans, params["now"], params["creation"])
+    await project_nominated(tx, plans, params["now"], params["creation"])
+    (changed,) = await _get_data_details(tx, [params["knitId"]])
+    return changed
 
 
 async def update_data_tags(
     graph: Graph, knit_id: str, *, add: list[Tag], remove: list[Tag], remove_keys: list[str], now: int,
     creation: str, by: str | None = None,
-) -> list[str]:
+) -> DataRecord:
     """Remove by key, then remove exact tags, then add, renominate and start the Runs that the new
-    nominations make, in one transaction. Returns the new run ids. Raises ``NotFoundError`` for an unknown knitId,
-    whatever the change (Knitfab answers 500 for removals only; reference §7.2), and ``InvalidInputError``
-    (nothing changed) when the Data would carry more than ``MAX_TAGS_PER_DATA`` tags."""
-    plans = await graph.write(
+    nominations make, in one transaction that also reads the Data as it is then (with the Runs it
+    feeds). Raises ``NotFoundError`` for an unknown knitId, whatever the change (Knitfab answers 500
+    for removals only; reference §7.2), and ``InvalidInputError`` (nothing changed) when the Data
+    would carry more than ``MAX_TAGS_PER_DATA`` tags."""
+    changed = await graph.write(
         _update_data_tags,
         knitId=knit_id, add=_tag_maps(add), remove=_tag_maps(remove), removeKeys=remove_keys, now=now,
         creation=creation, by=by,
     )
-    if plans is None:
+    if changed is None:
         raise data_not_found(knit_id)
-    return plans
+    return changed
 
 
 async def _find_content_state(

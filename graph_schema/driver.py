@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Concatenate, Final, ParamSpec, TypeVar
 
 import neo4j.exceptions as neo4j_exc
-from neo4j import AsyncGraphDatabase, AsyncManagedTransaction
+from neo4j import AsyncGraphDatabase, AsyncManagedTransaction, AsyncSession
 
 from .errors import KnitError, UnavailableError
 
@@ -61,6 +61,16 @@ async def neo4j_errors(uri: str) -> AsyncIterator[None]:
         raise translated from exc
 
 
+@contextlib.asynccontextmanager
+async def _pipelined_begin(session: AsyncSession) -> AsyncIterator[None]:
+    """The transaction's BEGIN goes out with its first query instead of waiting for its own answer:
+    one round trip to Neo4j fewer per transaction. The driver does this for ``execute_query``; its
+    switch is private, so a driver without it just takes the extra round trip."""
+    switch = getattr(session, "_pipelined_begin", None)
+    with switch if isinstance(switch, contextlib.AbstractContextManager) else contextlib.nullcontext():
+        yield
+
+
 class Graph:
     """A Neo4j database that knitgraph owns: a driver plus the database name."""
 
@@ -80,11 +90,13 @@ class Graph:
             await self._driver.verify_connectivity()
 
     async def read(self, fn: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        async with neo4j_errors(self.uri), self._driver.session(database=self.database) as session:
+        async with neo4j_errors(self.uri), self._driver.session(database=self.database) as session, \
+                _pipelined_begin(session):
             return await session.execute_read(fn, *args, **kwargs)
 
     async def write(self, fn: TxFunction[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        async with neo4j_errors(self.uri), self._driver.session(database=self.database) as session:
+        async with neo4j_errors(self.uri), self._driver.session(database=self.database) as session, \
+                _pipelined_begin(session):
             return await session.execute_write(fn, *args, **kwargs)
 
     async def close(self) -> None:

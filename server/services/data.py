@@ -122,11 +122,10 @@ async def tag_data(
     keys = [key.strip() for key in remove_keys]
     for key in keys:
         reject_system_key(key)
-    await data_graph.update_data_tags(
+    return await data_graph.update_data_tags(
         services.graph, knit_id, add=parse_user_tags(add), remove=parse_user_tags(remove), remove_keys=keys,
         now=now_ms(), creation=uuid.uuid4().hex, by=actor,
     )
-    return await data_graph.get_data(services.graph, knit_id)
 
 
 async def open_content(services: Services, knit_id: str) -> tuple[str, Iterator[bytes]]:
