@@ -26,7 +26,7 @@ projection and the executor's 0.2 s claim poll) and ``tagged -> done`` (the done
 
 **Raw baselines**, measured in the same process right before, same count and warm-ups:
 ``bwrap`` with the exact command line the process executor builds
-(:meth:`ProcessExecutor.sandbox` of a Job with the same mounts and a log file) running ``true``,
+(:func:`knitgraph.executors.sandbox.bwrap_command` for a Job with the same mounts, its seccomp filter included) running ``true``,
 and ``podman run --rm`` with the executor's flags (``--network none``, the same ro/rw volumes) and
 the service's storage and configuration, running ``true`` on the busybox image. Each is timed as
 a wall time to its exit (the figure the issue names) and, with the ``adjtimex`` task, as
@@ -75,7 +75,9 @@ import httpx
 
 from knitgraph.archive.digest import TreeDigest
 from knitgraph.executors import Job, Mount
-from knitgraph.executors.process import ProcessExecutor
+from knitgraph.executors.limits import run_limits
+from knitgraph.executors.sandbox import bwrap_command
+from knitgraph.executors.seccomp import filter_fd
 from knitgraph.graph_schema.bulk import UploadedRow, create_uploaded_data_batch
 from knitgraph.graph_schema.tags import Tag
 from knitgraph.graph_schema.timefmt import now_ms, parse_instant
@@ -120,7 +122,7 @@ RUNS_READING = "query R($ids: [String!]) { findRuns(inKnitIds: $ids) { runId } }
 RUN = """query R($runId: ID!) { run(runId: $runId) {
   status readyAt updatedAt exit { code message } outputs { path knitId } } }"""
 APPLY_PLAN = "mutation A($spec: PlanSpecInput!) { applyPlan(spec: $spec) { planId } }"
-OPEN_READING = "query O($ids: [String!], $st: [String!]) { findRuns(inKnitIds: $ids, statuses: $st) { runId } }"
+OPEN_READING = "query O($ids: [String!], $st: [RunStatus!]) { findRuns(inKnitIds: $ids, statuses: $st) { runId } }"
 ALL_RUNS = """query A($plan: [String!]) { findRuns(planIds: $plan) {
   runId status readyAt updatedAt exit { code message } } }"""
 
@@ -218,25 +220,32 @@ class Baseline:
     to_start: list[float] = field(default_factory=list)
 
 
-def _timed(command: list[str], env: dict[str, str] | None, log: Path) -> float:
-    with open(log, "ab") as sink:
-        start = time.perf_counter()
-        code = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT,
-                              start_new_session=True, check=False).returncode
-        seconds = time.perf_counter() - start
+def _timed(raw: RawCommand, env: dict[str, str] | None, log: Path) -> float:
+    """Wall time of the command to its exit; the descriptors it is handed are closed afterwards."""
+    command, passed = raw
+    try:
+        with open(log, "ab") as sink:
+            start = time.perf_counter()
+            code = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT,
+                                  start_new_session=True, pass_fds=passed, check=False).returncode
+            seconds = time.perf_counter() - start
+    finally:
+        for fd in passed:
+            os.close(fd)
     if code != 0:
         raise BenchError(f"`{' '.join(command[-6:])}` exited {code}: {log.read_text(errors='replace')[-800:]}")
     return seconds
 
 
-def _stamped(command: list[str], env: dict[str, str] | None, log: Path, stamp: Path) -> float:
+def _stamped(raw: RawCommand, env: dict[str, str] | None, log: Path, stamp: Path) -> float:
     stamp.unlink(missing_ok=True)
     spawned = time.time()
-    _timed(command, env, log)
+    _timed(raw, env, log)
     return parse_adjtimex(stamp.read_text()) - spawned
 
 
-CommandBuilder = Callable[[list[str], Path, Path], list[str]]
+RawCommand = tuple[list[str], tuple[int, ...]]  # a command line and the descriptors it must inherit
+CommandBuilder = Callable[[list[str], Path, Path], RawCommand]
 
 
 def raw_baseline(label: str, build: CommandBuilder, env: dict[str, str] | None, work: Path, samples: int) -> Baseline:
@@ -255,19 +264,24 @@ def raw_baseline(label: str, build: CommandBuilder, env: dict[str, str] | None, 
 
 
 def bwrap_baseline(knitgraph: Knitgraph, work: Path, samples: int) -> Baseline:
-    executor = ProcessExecutor(Settings(KNITGRAPH_HOME=knitgraph.home))
+    """The exact command line the process executor builds (seccomp filter included), spawned bare."""
+    settings = Settings(KNITGRAPH_HOME=knitgraph.home)
 
-    def build(command: list[str], in_dir: Path, out_dir: Path) -> list[str]:
-        mounts = [Mount(in_dir, IN_PATH, writable=False), Mount(out_dir, OUT_PATH, writable=True)]
-        return executor.sandbox(Job("bench-raw", IMAGE, command, None, mounts, work / "log"))
+    def build(command: list[str], in_dir: Path, out_dir: Path) -> RawCommand:
+        if os.geteuid() == 0:  # the task runs as the Runs' uid, as the executor arranges
+            os.chown(out_dir, settings.run_uid, settings.run_gid)
+        job = Job("bench-raw", IMAGE, command, None, [Mount(in_dir, IN_PATH, writable=False),
+                                                      Mount(out_dir, OUT_PATH, writable=True)], work / "log")
+        seccomp = filter_fd()
+        return bwrap_command(job, settings, scratch_bytes=run_limits({}).scratch, seccomp_fd=seccomp), (seccomp,)
 
     return raw_baseline("bwrap ... true", build, None, work, samples)
 
 
 def podman_baseline(podman: Podman, work: Path, samples: int) -> Baseline:
-    def build(command: list[str], in_dir: Path, out_dir: Path) -> list[str]:
+    def build(command: list[str], in_dir: Path, out_dir: Path) -> RawCommand:
         return podman.command("run", "--rm", "--network", "none", "-v", f"{in_dir}:{IN_PATH}:ro",
-                              "-v", f"{out_dir}:{OUT_PATH}:rw", "--entrypoint", command[0], IMAGE, *command[1:])
+                              "-v", f"{out_dir}:{OUT_PATH}:rw", "--entrypoint", command[0], IMAGE, *command[1:]), ()
 
     return raw_baseline("podman run --rm ... true", build, podman.env, work, samples)
 

@@ -58,14 +58,26 @@ SET r.lockedAt = $now
 RETURN r.status AS status, p.pseudo AS pseudo, r.owner AS owner
 """
 
-SET_STATUS: Final[LiteralString] = """
-MATCH (r:Run {runId: $runId})
+_SET_STATUS_FIELDS: Final[LiteralString] = """
 SET r.startedAt = CASE WHEN $status = 'running' AND r.status <> 'running' THEN $now ELSE r.startedAt END,
     r.status = $status, r.updatedAt = CASE WHEN r.status = $status THEN r.updatedAt ELSE $now END,
     r.exitCode = coalesce($exitCode, r.exitCode), r.exitMessage = coalesce($exitMessage, r.exitMessage),
     r.owner = CASE WHEN $release THEN null ELSE coalesce($owner, r.owner) END,
     r.leaseUntil = CASE WHEN $release THEN null ELSE coalesce($leaseUntil, r.leaseUntil) END,
     r.executor = coalesce($executor, r.executor)
+"""
+
+SET_STATUS: Final[LiteralString] = "MATCH (r:Run {runId: $runId})" + _SET_STATUS_FIELDS
+
+# The usual status change in one round trip: lock, check that the Run is in one of ``$from`` and
+# set, or change nothing (then :func:`_change` asks why, with LOCK_RUN, in the same transaction).
+CHANGE_STATUS: Final[LiteralString] = """
+MATCH (r:Run {runId: $runId})
+SET r.lockedAt = $now
+WITH r, r.status AS previous
+WHERE previous IN $from
+""" + _SET_STATUS_FIELDS + """
+RETURN previous
 """
 
 # Plans with a concurrency limit (annotation knitgraph.io/concurrency=N) that many executing Runs
@@ -156,9 +168,20 @@ async def _set(tx: AsyncManagedTransaction, run_id: str, status: RunStatus, now:
     await (await tx.run(SET_STATUS, params)).consume()
 
 
+def _allowed_from(target: RunStatus, expected: tuple[RunStatus, ...] | None) -> list[str]:
+    """The statuses a Run may be in to move to ``target`` (and that the caller expects)."""
+    return [s.value for s in RunStatus if target in ALLOWED[s] and (expected is None or s in expected)]
+
+
 async def _change(tx: AsyncManagedTransaction, run_id: str, target: RunStatus, now: int,
                   expected: tuple[RunStatus, ...] | None, fields: dict[str, Any]) -> RunStatus:
-    current, _, _ = await _lock(tx, run_id, now)
+    params: dict[str, Any] = {"exitCode": None, "exitMessage": None, "owner": None, "leaseUntil": None,
+                              "executor": None, "release": False, **fields, "runId": run_id,
+                              "status": target.value, "now": now, "from": _allowed_from(target, expected)}
+    changed = await (await tx.run(CHANGE_STATUS, params)).single()
+    if changed is not None:
+        return RunStatus(changed["previous"])
+    current, _, _ = await _lock(tx, run_id, now)  # not changed: raise why, as the table says
     if expected is not None and current not in expected:
         raise ConflictError(f"run {run_id} is {current.value}, not {' or '.join(s.value for s in expected)}",
                             "the run moved on meanwhile")
