@@ -54,7 +54,7 @@ class BackgroundServer:
             private_folder(self.settings.home)
             with open(self.log_file, "ab") as log:
                 process = subprocess.Popen(
-                    [sys.executable, "-m", "knitgraph.server.admin.main", "serve"],
+                    [sys.executable, "-m", "knitgraph.server.admin.entry", "serve"],
                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                     start_new_session=True, env={**os.environ, "KNITGRAPH_HOME": str(self.settings.home)},
                 )
