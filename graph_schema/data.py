@@ -9,6 +9,7 @@ Reads also follow ``(:Data)-[:INPUT_TO {path}]->(:Run)`` and ``(:Data)-[:NOMINAT
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final, LiteralString
 
 from neo4j import AsyncManagedTransaction
@@ -151,7 +152,7 @@ def uploaded_data_params(
             "creation": creation, "by": by, "size": size}
 
 
-def _data_record(row: dict[str, Any]) -> DataRecord:
+def _data_record(row: Mapping[str, Any]) -> DataRecord:
     run = run_summary(row["run"])
     is_log = bool(row["isLog"])
     output_tags = tag_list(row["outputTags"])
@@ -185,7 +186,7 @@ def _data_record(row: dict[str, Any]) -> DataRecord:
 
 async def _get_data_details(tx: AsyncManagedTransaction, knit_ids: list[str]) -> list[DataRecord]:
     result = await tx.run(GET_DATA_DETAILS, knitIds=knit_ids)
-    by_id = {row["knitId"]: _data_record(row.data()) async for row in result}
+    by_id = {row["knitId"]: _data_record(row) async for row in result}
     return [by_id[knit_id] for knit_id in knit_ids if knit_id in by_id]
 
 

@@ -12,6 +12,7 @@ change, so the links are computed once, at registration (reference §3.4, §3.6)
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any, Final, LiteralString
 
 from neo4j import AsyncManagedTransaction
@@ -212,7 +213,7 @@ def _link_from_output(row: dict[str, Any]) -> PlanLink:
     return PlanLink(plan_summary(row["plan"]), Mountpoint(row["path"], tags))
 
 
-def _plan_record(row: dict[str, Any]) -> PlanRecord:
+def _plan_record(row: Mapping[str, Any]) -> PlanRecord:
     plan = row["plan"]
     inputs = sorted(
         (PlanInput(input_mountpoint(i["input"]),
@@ -247,7 +248,7 @@ def _plan_record(row: dict[str, Any]) -> PlanRecord:
 
 async def _details(tx: AsyncManagedTransaction, plan_ids: list[str]) -> list[PlanRecord]:
     result = await tx.run(GET_PLAN_DETAILS, planIds=plan_ids)
-    by_id = {row["plan"]["planId"]: _plan_record(row.data()) async for row in result}
+    by_id = {row["plan"]["planId"]: _plan_record(row) async for row in result}
     return [by_id[plan_id] for plan_id in plan_ids if plan_id in by_id]
 
 

@@ -6,6 +6,7 @@ Reads ``(:Run {runId, status, updatedAt, exitCode, exitMessage})-[:OF_PLAN]->(:P
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final, LiteralString
 
 from neo4j import AsyncManagedTransaction
@@ -65,7 +66,7 @@ ORDER BY r.updatedAt, runId
 """
 
 
-def _run_record(row: dict[str, Any]) -> RunRecord:
+def _run_record(row: Mapping[str, Any]) -> RunRecord:
     inputs = sorted(
         (Assignment(input_mountpoint(i["input"]), i["knitId"]) for i in row["inputs"] if i["input"]),
         key=lambda a: a.mountpoint.path,
@@ -105,7 +106,7 @@ def _attempt(row: dict[str, Any]) -> Attempt:
 
 async def _details(tx: AsyncManagedTransaction, run_ids: list[str]) -> list[RunRecord]:
     result = await tx.run(GET_RUN_DETAILS, runIds=run_ids)
-    by_id = {row["run"]["runId"]: _run_record(row.data()) async for row in result}
+    by_id = {row["run"]["runId"]: _run_record(row) async for row in result}
     return [by_id[run_id] for run_id in run_ids if run_id in by_id]
 
 
