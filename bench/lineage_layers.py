@@ -12,6 +12,8 @@ layer on its own, p50 over ``BENCH_LINEAGE_SAMPLES`` after warm-ups:
    one that answers it), parse and validation included;
 5. JSON: the result encoded as the HTTP view encodes it;
 6. HTTP: the whole POST /graphql against the running server, for reference.
+
+This process collects garbage as the server does (:mod:`knitgraph.server.gc_tuning`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from neo4j import AsyncManagedTransaction
 
 from knitgraph.graph_schema import lineage as lineage_graph
 from knitgraph.graph_schema.driver import Graph
+from knitgraph.server.gc_tuning import tune_gc
 from knitgraph.server.graphql.context import Context
 from knitgraph.server.graphql.http import KnitGraphQL
 from knitgraph.server.graphql.schema import schema
@@ -152,6 +155,7 @@ async def layers(graph: Graph, shape: Shape, samples: int) -> tuple[list[str], l
 
 
 def run() -> None:
+    tune_gc()  # as the server runs
     sizes = Sizes(positive_env(DATA_ENV, DEFAULT_DATA), positive_env(CHAINS_ENV, DEFAULT_CHAINS),
                   positive_env(CHAIN_LENGTH_ENV, DEFAULT_CHAIN_LENGTH), positive_env(SAMPLES_ENV, DEFAULT_SAMPLES))
     with isolated_knitgraph({"KNITGRAPH_EXECUTE_RUNS": "false"}) as knitgraph, \
