@@ -108,7 +108,7 @@ APPLY_PLAN = """
 mutation ApplyPlan($spec: PlanSpecInput!) { applyPlan(spec: $spec) { planId } }
 """
 LINEAGE = """
-query Lineage($knitId: ID!, $upstream: Boolean!, $downstream: Boolean!, $statuses: [String!]) {
+query Lineage($knitId: ID!, $upstream: Boolean!, $downstream: Boolean!, $statuses: [RunStatus!]) {
   lineage(knitId: $knitId, upstream: $upstream, downstream: $downstream, depth: null, maxNodes: %d,
           statuses: $statuses) {
     truncated

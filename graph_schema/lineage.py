@@ -20,6 +20,7 @@ from neo4j import AsyncManagedTransaction
 from .driver import Graph
 from .errors import InvalidInputError, NotFoundError, plan_not_found
 from .records import (
+    Exit,
     Lineage,
     LineageData,
     LineageRun,
@@ -28,8 +29,10 @@ from .records import (
     PlanGraphLink,
     PlanGraphPlan,
     RunStatus,
+    RunSummary,
 )
-from .summaries import input_mountpoint, metric_list, plan_summary, run_summary, tag_list
+from .summaries import input_mountpoint, metric_list, plan_summary, tag_list
+from .tags import Tag
 
 _UPSTREAM = "<-[:PRODUCED|INPUT_TO*{hops}]-"
 _DOWNSTREAM = "-[:INPUT_TO|PRODUCED*{hops}]->"
@@ -56,11 +59,13 @@ CALL (start) {{
     UNWIND within[..$runLimit] AS kept
     WITH size(within) AS runsWithin, kept[0] AS r, kept[1] AS step
     MATCH (r)-[:OF_PLAN]->(p:Plan)
-    RETURN collect([r.runId, r.status, r.updatedAt, r.exitCode, r.exitMessage, p.planId, step,
-                    [(d:Data)-[use:INPUT_TO]->(r) | [use.path, d.knitId]],
-                    [(r)-[made:PRODUCED]->(d:Data) | [made.path, d.knitId, made.log]]]) AS runs,
-        collect(DISTINCT p {{.planId, .image, .entrypoint, .args, .name, .annotations}}) AS plans,
-        collect(r) AS reached, coalesce(max(runsWithin), 0) AS runsWithin
+    WITH collect([r.runId, r.status, r.updatedAt, r.exitCode, r.exitMessage, p.planId, step,
+                  [(d:Data)-[use:INPUT_TO]->(r) | [use.path, d.knitId]],
+                  [(r)-[made:PRODUCED]->(d:Data) | [made.path, d.knitId, made.log]]]) AS runs,
+        collect(DISTINCT p) AS planNodes, collect(r) AS reached, coalesce(max(runsWithin), 0) AS runsWithin
+    // Each Plan's properties once, not once per Run of it.
+    RETURN runs, [p IN planNodes | p {{.planId, .image, .entrypoint, .args, .name, .annotations}}] AS plans, reached,
+        runsWithin
 }}
 CALL (start, reached) {{
     CALL (reached) {{
@@ -72,9 +77,8 @@ CALL (start, reached) {{
     UNWIND [start] + touched AS d
     WITH DISTINCT d
     MATCH (d)<-[:PRODUCED]-(producer:Run)
-    RETURN collect({{knitId: d.knitId, tags: [(d)-[:TAGGED]->(t:Tag) | [t.key, t.value]],
-                    status: producer.status, finishedAt: producer.finishedAt,
-                    metricNames: d.metricNames, metricValues: d.metricValues}}) AS data
+    RETURN collect([d.knitId, [(d)-[:TAGGED]->(t:Tag) | [t.key, t.value]], producer.status, producer.finishedAt,
+                    d.metricNames, d.metricValues]) AS data
 }}
 RETURN runs, plans, data, runsWithin
 """
@@ -167,30 +171,47 @@ def _indent(text: str) -> str:
 
 
 def _lineage(start: str, row: dict[str, Any], max_nodes: int) -> Lineage:
-    plans = {plan["planId"]: plan for plan in row["plans"]}
+    # Plain loops and per-answer memos: a 10,000-node lineage goes through here item by item.
+    plans = {plan["planId"]: plan_summary(plan) for plan in row["plans"]}  # each Plan once, shared by its Runs
     kept: list[LineageRun] = []
     data_ids = {start: None}  # ordered as a reader meets them: the start, then Run by Run
     for run_id, status, updated_at, exit_code, exit_message, plan_id, step, inputs, outputs in row["runs"]:
-        ins = sorted((path, knit_id) for path, knit_id in inputs)
-        outs = sorted((path, knit_id) for path, knit_id, is_log in outputs if not is_log)
-        log = next((knit_id for _, knit_id, is_log in outputs if is_log), None)
-        touched = [*(k for _, k in ins), *(k for _, k in outs), *([log] if log else [])]
+        ins = sorted(map(tuple, inputs))
+        outs: list[tuple[str, str]] = []
+        log = None
+        for path, knit_id, is_log in outputs:
+            if not is_log:
+                outs.append((path, knit_id))
+            elif log is None:
+                log = knit_id
+        outs.sort()
+        touched = [k for _, k in ins] + [k for _, k in outs] + ([log] if log else [])
         new = [k for k in dict.fromkeys(touched) if k not in data_ids]
         if len(kept) + 1 + len(data_ids) + len(new) > max_nodes:  # Runs and Data share the budget
             break
         data_ids.update(dict.fromkeys(new))
-        summary = run_summary({"runId": run_id, "status": status, "updatedAt": updated_at,
-                               "exitCode": exit_code, "exitMessage": exit_message, "plan": plans[plan_id]})
+        summary = RunSummary(run_id, _STATUSES[status], updated_at,
+                             Exit(exit_code, exit_message or "") if exit_code is not None else None, plans[plan_id])
         kept.append(LineageRun(summary=summary, step=step, inputs=tuple(ins), outputs=tuple(outs), log=log))
-    found = {data["knitId"]: data for data in row["data"]}
-    data = tuple(
-        LineageData(knit_id=knit_id, user_tags=tag_list(found[knit_id]["tags"]),
-                    finished_at=found[knit_id]["finishedAt"], transient=RunStatus(found[knit_id]["status"]).transient,
-                    metrics=metric_list(found[knit_id]["metricNames"], found[knit_id]["metricValues"]))
-        for knit_id in data_ids if knit_id in found
-    )
+    found = {data[0]: data for data in row["data"]}
+    tag_lists: dict[tuple[tuple[str, str], ...], tuple[Tag, ...]] = {}  # Data written to one output share tags
+    data = []
+    for knit_id in data_ids:
+        if knit_id not in found:
+            continue
+        _, pairs, status, finished_at, metric_names, metric_values = found[knit_id]
+        key = tuple(map(tuple, pairs))
+        if key not in tag_lists:
+            tag_lists[key] = tag_list(pairs)
+        data.append(LineageData(knit_id=knit_id, user_tags=tag_lists[key], finished_at=finished_at,
+                                transient=_TRANSIENTS[status],
+                                metrics=metric_list(metric_names, metric_values) if metric_names else ()))
     omitted = row["runsWithin"] - len(kept)
-    return Lineage(start=start, runs=tuple(kept), data=data, truncated=omitted > 0, omitted_runs=omitted)
+    return Lineage(start=start, runs=tuple(kept), data=tuple(data), truncated=omitted > 0, omitted_runs=omitted)
+
+
+_STATUSES = {status.value: status for status in RunStatus}
+_TRANSIENTS = {status.value: status.transient for status in RunStatus}
 
 
 async def _single_row(tx: AsyncManagedTransaction, /, query: LiteralString, **params: Any) -> dict[str, Any] | None:

@@ -111,18 +111,21 @@ def check_size(tag: Tag) -> None:
 
 def normalize(tags: Iterable[Tag]) -> list[Tag]:
     """Deduplicate and sort by (key, value); timestamps deduplicate by instant."""
-    unique: dict[tuple[str, str], Tag] = {}
-    for tag in tags:
-        value = format_ms(parse_instant(tag.value)) if tag.key == KEY_TIMESTAMP else tag.value
-        unique[(tag.key, value)] = Tag(tag.key, value)
+    return _sorted_unique(
+        Tag(tag.key, format_ms(parse_instant(tag.value))) if tag.key == KEY_TIMESTAMP else tag for tag in tags
+    )
+
+
+def _sorted_unique(tags: Iterable[Tag]) -> list[Tag]:
+    unique = {(tag.key, tag.value): tag for tag in tags}
     return sorted(unique.values(), key=lambda t: (t.key.encode(), t.value.encode()))
 
 
 def data_tags(knit_id: str, user_tags: Iterable[Tag], finished_at: int | None, transient: str | None) -> list[Tag]:
     """A Data's user tags and the system tags derived from it, in Knitfab's display order."""
-    tags = [*user_tags, Tag(KEY_ID, knit_id)]
+    tags = [*normalize(user_tags), Tag(KEY_ID, knit_id)]
     if finished_at is not None:
-        tags.append(Tag(KEY_TIMESTAMP, format_ms(finished_at)))
+        tags.append(Tag(KEY_TIMESTAMP, format_ms(finished_at)))  # already as normalize() writes it
     if transient is not None:
         tags.append(Tag(KEY_TRANSIENT, transient))
-    return normalize(tags)
+    return _sorted_unique(tags)

@@ -19,6 +19,7 @@ from knitgraph.executors.engine import find_engine
 from knitgraph.graph_schema.errors import KnitError
 
 from ..embedded_neo4j import EmbeddedNeo4j
+from ..gc_tuning import tune_gc
 from ..settings import Settings
 from . import access
 from .background import BackgroundServer
@@ -145,6 +146,7 @@ def serve(settings: Settings) -> None:
     """Run the API server in the foreground (Ctrl-C stops it)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     tls = tls_files(settings)
+    tune_gc()
     uvicorn.run(
         "knitgraph.server.app:create_app", factory=True, host=settings.host, port=settings.port,
         log_level="info", timeout_graceful_shutdown=10,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Final
 
+import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -113,6 +114,12 @@ class KnitGraphQL(GraphQL[Context, None]):
             return error_response(InvalidInputError(f"/graphql reads JSON, not '{media}'", HOW_TO_ASK), status=415)
         response: Response = await self.run(request)
         return response
+
+    def encode_json(self, data: object) -> bytes:
+        try:
+            return orjson.dumps(data)
+        except TypeError:  # orjson.JSONEncodeError: what orjson cannot encode (an int past 64 bits)
+            return json.dumps(data, separators=(",", ":")).encode()
 
     def decode_json(self, data: str | bytes) -> object:
         try:

@@ -8,6 +8,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from .errors import KnitErrors
+from .executor import ProjectingExecutor
 from .limits import GraphQLLimits
 from .operations.data import DataMutation, DataQuery
 from .operations.lineage import LineageQuery
@@ -29,4 +30,5 @@ class KnitSchema(strawberry.Schema):
         expected ones (a missing Data, a bad tag) are answers, not server faults."""
 
 
-schema = KnitSchema(query=Query, mutation=Mutation, extensions=[GraphQLLimits, KnitErrors])
+schema = KnitSchema(query=Query, mutation=Mutation, extensions=[GraphQLLimits, KnitErrors],
+                    execution_context_class=ProjectingExecutor)

@@ -52,13 +52,14 @@ class RunSummary:
     plan: PlanSummary
 
     @classmethod
-    def from_record(cls, run: records.RunSummary) -> RunSummary:
+    def from_record(cls, run: records.RunSummary, plan: PlanSummary | None = None) -> RunSummary:
+        """``plan``: its Plan already converted (Runs of one Plan may share one)."""
         return cls(
             run_id=strawberry.ID(run.run_id),
             status=to_value(run.status),
             updated_at=format_ms(run.updated_at),
             exit=Exit(code=run.exit.code, message=run.exit.message) if run.exit else None,
-            plan=PlanSummary.from_record(run.plan),
+            plan=plan if plan is not None else PlanSummary.from_record(run.plan),
         )
 
 

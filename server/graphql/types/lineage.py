@@ -11,27 +11,42 @@ from knitgraph.graph_schema import records
 from knitgraph.graph_schema.timefmt import format_ms, parse_timezone
 
 from ... import dot
-from .common import Metric, Mountpoint, RunSummary, metric_list, tag_strings
+from .common import Metric, Mountpoint, PlanSummary, RunSummary, metric_list, tag_strings
 
 FULL_IDS_HELP = "Show whole ids; by default they are cut to 8 characters, the whole id in the tooltip."
 
 
 @strawberry.type(description="A Data in a lineage.")
 class LineageData:
-    knit_id: strawberry.ID
-    tags: list[str] = strawberry.field(description="User tags and knit#id, knit#timestamp, knit#transient.")
-    timestamp: str | None = strawberry.field(description="knit#timestamp: when it was finished.")
-    transient: str | None = strawberry.field(description="processing or failed while it is not usable.")
-    is_start: bool
-    metrics: list[Metric] = strawberry.field(description="Its metrics (metrics.json), if it has any.")
+    """Each field is read from the record when asked for: a 10,000-node lineage is mostly read for
+    its ids, and its tags and timestamps cost more to write than everything else."""
 
-    @classmethod
-    def from_record(cls, data: records.LineageData, start: str) -> LineageData:
-        return cls(
-            knit_id=strawberry.ID(data.knit_id), tags=tag_strings(data.tags),
-            timestamp=format_ms(data.finished_at) if data.finished_at is not None else None,
-            transient=data.transient, is_start=data.knit_id == start, metrics=metric_list(data.metrics),
-        )
+    record: strawberry.Private[records.LineageData]
+    start: strawberry.Private[str]
+
+    @strawberry.field
+    def knit_id(self) -> strawberry.ID:
+        return strawberry.ID(self.record.knit_id)
+
+    @strawberry.field(description="User tags and knit#id, knit#timestamp, knit#transient.")
+    def tags(self) -> list[str]:
+        return tag_strings(self.record.tags)
+
+    @strawberry.field(description="knit#timestamp: when it was finished.")
+    def timestamp(self) -> str | None:
+        return format_ms(self.record.finished_at) if self.record.finished_at is not None else None
+
+    @strawberry.field(description="processing or failed while it is not usable.")
+    def transient(self) -> str | None:
+        return self.record.transient
+
+    @strawberry.field
+    def is_start(self) -> bool:
+        return self.record.knit_id == self.start
+
+    @strawberry.field(description="Its metrics (metrics.json), if it has any.")
+    def metrics(self) -> list[Metric]:
+        return metric_list(self.record.metrics)
 
 
 @strawberry.type(description="A Run in a lineage.")
@@ -71,11 +86,14 @@ class Lineage:
 
     @strawberry.field
     def data(self) -> list[LineageData]:
-        return [LineageData.from_record(d, self.record.start) for d in self.record.data]
+        return [LineageData(record=d, start=self.record.start) for d in self.record.data]
 
     @strawberry.field
     def runs(self) -> list[LineageRun]:
-        return [LineageRun(run=RunSummary.from_record(r.summary), step=r.step) for r in self.record.runs]
+        plans = {r.summary.plan.plan_id: r.summary.plan for r in self.record.runs}
+        shown = {plan_id: PlanSummary.from_record(plan) for plan_id, plan in plans.items()}
+        return [LineageRun(run=RunSummary.from_record(r.summary, shown[r.summary.plan.plan_id]), step=r.step)
+                for r in self.record.runs]
 
     @strawberry.field
     def edges(self) -> list[LineageEdge]:

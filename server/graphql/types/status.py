@@ -23,8 +23,11 @@ class RunStatusValue(Enum):
     INVALIDATED = strawberry.enum_value("invalidated", name="invalidated", description="deleted; kept as a tombstone")
 
 
+_VALUES = {status: RunStatusValue[status.name] for status in RunStatus}  # Enum.name is slow to read
+
+
 def to_value(status: RunStatus) -> RunStatusValue:
-    return RunStatusValue[status.name]
+    return _VALUES[status]
 
 
 def to_statuses(values: list[RunStatusValue] | None) -> list[str] | None:
