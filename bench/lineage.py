@@ -72,6 +72,7 @@ from knitgraph.graph_schema.records import RunStatus
 from knitgraph.graph_schema.tags import Tag
 from knitgraph.graph_schema.timefmt import now_ms
 
+from . import scorecard
 from .harness import (
     BenchError,
     Knitgraph,
@@ -85,6 +86,7 @@ from .harness import (
     print_table,
     tool,
 )
+from .scorecard import Score
 
 DATA_ENV, DEFAULT_DATA = "BENCH_LINEAGE_DATA", 100_000
 CHAINS_ENV, DEFAULT_CHAINS = "BENCH_LINEAGE_CHAINS", 45
@@ -466,6 +468,23 @@ def report(sizes: Sizes, seeded: Seeded, measured: list[Measured], startup: floa
     print("published figures, not measured here (peers.md §1/§4): Marquez /api/v1/lineage 10-15 s in production "
           "(MarquezProject/marquez#3058); DataHub on Neo4j, shortestPath-based lineage ~90 s, 1-3 s after "
           "switching to a BFS spanning tree (datahub-project/datahub PR #8687)")
+    record_scores(measured)
+
+
+# The goals of issue 18 for the lineage of a neighbourhood of about this many nodes (GraphQL p50).
+GOALS = {"fan1k root, -d -n all": 0.050, "fan10k root, -d -n all": 0.300}
+
+
+def record_scores(measured: list[Measured]) -> None:
+    for m in measured:
+        goal = GOALS.get(m.shape.label)
+        if goal is None:
+            continue
+        p50 = percentile(m.graphql, 0.50)
+        scorecard.record(Score(
+            "goals", f"GraphQL lineage, {m.shape.nodes:,} nodes", f"p50 {duration(p50)}",
+            "DataHub on Neo4j 1-3 s", "published", scorecard.times(1.0, p50), f"p50 <= {duration(goal)}", p50 <= goal,
+        ))
 
 
 def run() -> None:
