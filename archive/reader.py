@@ -80,6 +80,23 @@ def _inside(dest: Path, path: Path) -> None:
         )
 
 
+class _Folders:
+    """:func:`_inside` for the folders entries land in, each resolved once: only a symlink made
+    since can send a folder elsewhere (hard links point to files), so making one forgets them all."""
+
+    def __init__(self, dest: Path) -> None:
+        self._dest = dest
+        self._inside: set[Path] = set()
+
+    def check(self, folder: Path) -> None:
+        if folder not in self._inside:
+            _inside(self._dest, folder)
+            self._inside.add(folder)
+
+    def symlink_made(self) -> None:
+        self._inside.clear()
+
+
 class _ChunkSource:
     """The bytes of an iterator of chunks, as the forward-only file that tarfile's ``r:`` mode reads
     headers from; :meth:`pieces` hands out file content as views of the chunks, without copying."""
@@ -167,6 +184,7 @@ def _read(
 ) -> TreeDigest:
     digest = TreeDigest()
     hashes: dict[str, tuple[bool, int, str]] = {}
+    folders = _Folders(dest) if dest is not None else None
     name = ""
     try:
         source = _ChunkSource(chunks)
@@ -177,8 +195,8 @@ def _read(
                     continue
                 path = dest / name if dest is not None else None
                 digest.add_parents(name)
-                if path is not None:
-                    _inside(dest, path.parent)  # type: ignore[arg-type]
+                if path is not None and folders is not None:
+                    folders.check(path.parent)
                 if member.isdir():
                     digest.add_dir(name)
                     if path is not None:
@@ -186,9 +204,10 @@ def _read(
                 elif member.issym():
                     _check_link_target(name, member.linkname)
                     digest.add_symlink(name, member.linkname)
-                    if path is not None:
+                    if path is not None and folders is not None:
                         path.parent.mkdir(parents=True, exist_ok=True)
                         os.symlink(member.linkname, path)
+                        folders.symlink_made()
                 elif member.islnk():
                     original = _safe_name(member.linkname)
                     if original not in hashes:
