@@ -79,7 +79,10 @@ async def _in_thread(chunks: AsyncIterator[bytes], consume: Callable[[Iterator[b
         with send:
             try:
                 async for chunk in chunks:
-                    await send.send(chunk)
+                    try:
+                        send.send_nowait(chunk)  # no checkpoint (a turn of the event loop) per chunk
+                    except anyio.WouldBlock:
+                        await send.send(chunk)
             except anyio.BrokenResourceError:
                 pass  # the thread stopped reading: its own error says why
             except Exception as exc:  # noqa: BLE001 - raised again in the thread, which stops reading
