@@ -7,10 +7,10 @@ verified end to end, whatever the byte layout of the tar.
 
 from .digest import DIGEST_HEADER, SIZE_HEADER, TreeDigest
 from .errors import UnsafeArchiveError
-from .reader import extract_tar, verify_tar
-from .writer import digest_directory, write_tar
+from .reader import extract_chunks, extract_tar, verify_chunks, verify_tar
+from .writer import digest_directory, tar_chunks, write_tar
 
 __all__ = [
-    "DIGEST_HEADER", "SIZE_HEADER", "TreeDigest", "UnsafeArchiveError", "digest_directory", "extract_tar",
-    "verify_tar", "write_tar",
+    "DIGEST_HEADER", "SIZE_HEADER", "TreeDigest", "UnsafeArchiveError", "digest_directory", "extract_chunks",
+    "extract_tar", "tar_chunks", "verify_chunks", "verify_tar", "write_tar",
 ]

@@ -5,13 +5,15 @@ Generates a directory (``BENCH_TRANSFER_MIB``, default 1024 MiB: 7/8 of it in 8 
 local ``tar -cf - . | tar -xf -`` copy, a push to an isolated knitgraph, a pull back with ``-x``.
 One warm-up round is not measured (its pull is compared with the source by ``diff -r``; any
 difference fails the benchmark), then ``BENCH_TRANSFER_ROUNDS`` (default 3) rounds are. Each figure
-is the median wall time, as the user sees it (``knit``'s own start-up included).
+is the median wall time, as the user sees it (``knit``'s own start-up included); a last line gives the
+median CPU seconds each step cost the client processes and the API server, to tell work from waiting.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -123,6 +125,40 @@ class Timings:
     push: list[float]
     pull: list[float]
     startup: float
+    cpu: dict[str, list[float]]
+    """CPU seconds (user + system) by step: ``tar``, ``push``, ``pull`` (the client processes) and
+    ``push server``, ``pull server`` (the API server's process; Neo4j's not counted)."""
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def _server_cpu(knitgraph: Knitgraph) -> float:
+    """The API server's CPU seconds so far (0 where /proc cannot tell)."""
+    try:
+        pid = (knitgraph.home / "server.pid").read_text().strip()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _Cpu:
+    """CPU seconds of the children (knit, tar) and of the server over one step."""
+
+    def __init__(self, knitgraph: Knitgraph) -> None:
+        self.knitgraph = knitgraph
+        self.client = self.server = 0.0
+
+    def __enter__(self) -> _Cpu:
+        self._client, self._server = _children_cpu(), _server_cpu(self.knitgraph)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.client = _children_cpu() - self._client
+        self.server = _server_cpu(self.knitgraph) - self._server
 
 
 def _push(knitgraph: Knitgraph, source: Path) -> tuple[float, str]:
@@ -133,30 +169,40 @@ def _push(knitgraph: Knitgraph, source: Path) -> tuple[float, str]:
         raise BenchError(f"knit data push printed no Data: {out[-500:]!r}") from exc
 
 
-def _round(knitgraph: Knitgraph, work: Path, source: Path, label: str, verify: bool) -> tuple[float, float, float]:
+def _round(
+    knitgraph: Knitgraph, work: Path, source: Path, label: str, verify: bool, cpu: dict[str, list[float]]
+) -> tuple[float, float, float]:
     """One tar copy, one push, one pull (seconds each); writes are synced before each step."""
     os.sync()
     copy = work / f"tar-{label}"
-    tar_seconds = tar_copy(source, copy)
+    with _Cpu(knitgraph) as tar_cpu:
+        tar_seconds = tar_copy(source, copy)
     shutil.rmtree(copy)
     os.sync()
-    push_seconds, knit_id = _push(knitgraph, source)
+    with _Cpu(knitgraph) as push_cpu:
+        push_seconds, knit_id = _push(knitgraph, source)
     os.sync()
     dest = work / f"pull-{label}"
-    pull_seconds = knitgraph.timed_knit("data", "pull", "-x", knit_id, str(dest))[0]
+    with _Cpu(knitgraph) as pull_cpu:
+        pull_seconds = knitgraph.timed_knit("data", "pull", "-x", knit_id, str(dest))[0]
     if verify:
         check_identical(source, dest / knit_id)
     shutil.rmtree(dest)
+    for key, value in (("tar", tar_cpu.client), ("push", push_cpu.client), ("push server", push_cpu.server),
+                       ("pull", pull_cpu.client), ("pull server", pull_cpu.server)):
+        cpu.setdefault(key, []).append(value)
     return tar_seconds, push_seconds, pull_seconds
 
 
 def measure(knitgraph: Knitgraph, work: Path, source: Path, rounds: int) -> Timings:
     """An unmeasured warm-up round (whose pull is checked against the source), then ``rounds``."""
-    _round(knitgraph, work, source, "warm-up", verify=True)
+    _round(knitgraph, work, source, "warm-up", verify=True, cpu={})
     startup = median([knitgraph.timed_knit("--version")[0] for _ in range(3)])
-    timings = Timings([], [], [], startup)
+    timings = Timings([], [], [], startup, {})
     for index in range(rounds):
-        tar_seconds, push_seconds, pull_seconds = _round(knitgraph, work, source, str(index), verify=False)
+        tar_seconds, push_seconds, pull_seconds = _round(
+            knitgraph, work, source, str(index), verify=False, cpu=timings.cpu
+        )
         timings.tar.append(tar_seconds)
         timings.push.append(push_seconds)
         timings.pull.append(pull_seconds)
@@ -181,6 +227,10 @@ def report(layout: Layout, timings: Timings) -> None:
     for name, runs in (("push", timings.push), ("pull", timings.pull)):
         rate = mib / median(runs)
         print(f"{name} {rate:.0f} MiB/s | tar|tar {tar_rate:.0f} MiB/s | ratio {rate / tar_rate:.2f}x")
+    cpu = {key: median(values) for key, values in timings.cpu.items()}
+    print(f"CPU s (median, user + system): tar|tar {cpu['tar']:.2f} | push: knit {cpu['push']:.2f}, "
+          f"server {cpu['push server']:.2f} | pull: knit {cpu['pull']:.2f}, server {cpu['pull server']:.2f} "
+          "(Neo4j's not counted)")
     print(f"(wall times incl. knit start-up: `knit --version` alone takes {timings.startup:.2f} s; "
           "1 warm-up round not counted; pulled tree checked identical with diff -r)")
 

@@ -1,6 +1,6 @@
 """Moving content: a directory streamed up as tar, a Data streamed down, both verified by digest.
 
-A thread writes (or reads) the tar through a pipe while the HTTP request streams, so nothing is
+The tar is made (or read) chunk by chunk as the HTTP request (or response) streams, so nothing is
 staged in memory or on disk beyond the destination itself.
 """
 
@@ -9,24 +9,21 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from knitgraph.archive import (
     TreeDigest,
     UnsafeArchiveError,
-    extract_tar,
-    verify_tar,
-    write_tar,
+    extract_chunks,
+    tar_chunks,
+    verify_chunks,
 )
 
 from .client import KnitClient
 from .errors import Interrupted, KnitCliError
 from .output import Progress
-
-CHUNK = 1 << 20
 
 
 def _tree_size(root: Path, dereference: bool) -> int:
@@ -48,44 +45,20 @@ def push_directory(client: KnitClient, source: Path, tags: list[str], dereferenc
     # The folder's name: a whole path would push the counts off a narrow terminal.
     label = f"[knit data push] {source.resolve().name or source}"
     progress = Progress(label, _tree_size(source, dereference) if sys.stderr.isatty() else None)
-    read_end, write_end = os.pipe()
-    outcome: dict[str, Any] = {}
-
-    def produce() -> None:
-        with os.fdopen(write_end, "wb") as sink:
-            try:
-                outcome["digest"] = write_tar(source, sink, dereference=dereference, progress=progress.advance)
-            except BrokenPipeError:
-                pass  # the upload stopped; its own error says why
-            except UnsafeArchiveError as exc:
-                outcome["error"] = exc
-
-    stream = os.fdopen(read_end, "rb")
-
-    def body() -> Iterator[bytes]:
-        while chunk := stream.read(CHUNK):
-            yield chunk
-
-    producer = threading.Thread(target=produce, name="knit-push", daemon=True)
-    producer.start()
+    digest = TreeDigest()
+    # Copies of the writer's reused buffer: a transport may hold on to a chunk (starlette's TestClient does).
+    chunks = (bytes(chunk) for chunk in tar_chunks(source, digest, dereference=dereference, progress=progress.advance))
     try:
-        receipt = client.upload(body())
+        receipt = client.upload(chunks)
+    except UnsafeArchiveError as exc:
+        raise _unsafe(exc) from None
     except KeyboardInterrupt:
         raise Interrupted(
             f"interrupted: the upload of {source} stopped before it completed; nothing was stored",
             "push again; a Data appears only once its whole directory has arrived",
         ) from None
-    except KnitCliError:
-        if "error" in outcome:
-            raise _unsafe(outcome["error"]) from None
-        raise
     finally:
-        stream.close()  # unblocks the producer if the upload stopped early
-        producer.join()
         progress.close()
-    if "error" in outcome:
-        raise _unsafe(outcome["error"])
-    digest: TreeDigest = outcome["digest"]
     if receipt["digest"] != digest.hexdigest():
         raise KnitCliError(
             f"checksum mismatch: the server received other content than {source} holds",
@@ -101,36 +74,18 @@ def push_directory(client: KnitClient, source: Path, tags: list[str], dereferenc
         ) from None
 
 
-def _receive(chunks: Iterator[bytes], raw: BinaryIO | None, reader: Callable[[BinaryIO], TreeDigest]) -> str:
-    """Feed the chunks to ``reader`` (in a thread) and, if given, to ``raw``; returns the digest."""
-    read_end, write_end = os.pipe()
-    outcome: dict[str, Any] = {}
+def _written_to(raw: BinaryIO, chunks: Iterable[bytes]) -> Iterator[bytes]:
+    for chunk in chunks:
+        raw.write(chunk)
+        yield chunk
 
-    def consume() -> None:
-        with os.fdopen(read_end, "rb") as stream:
-            try:
-                outcome["digest"] = reader(stream)
-                while stream.read(CHUNK):
-                    pass
-            except UnsafeArchiveError as exc:
-                outcome["error"] = exc
 
-    consumer = threading.Thread(target=consume, name="knit-pull", daemon=True)
-    consumer.start()
+def _receive(chunks: Iterable[bytes], read: Callable[[Iterable[bytes]], TreeDigest]) -> str:
+    """The digest of what ``read`` makes of the chunks."""
     try:
-        with os.fdopen(write_end, "wb") as pipe:
-            for chunk in chunks:
-                if raw is not None:
-                    raw.write(chunk)
-                try:
-                    pipe.write(chunk)
-                except BrokenPipeError:
-                    break
-    finally:
-        consumer.join()  # after Ctrl-C too: the closed pipe ends it, and nothing writes after a clean-up
-    if "error" in outcome:
-        raise _unsafe(outcome["error"])
-    return str(outcome["digest"].hexdigest())
+        return read(chunks).hexdigest()
+    except UnsafeArchiveError as exc:
+        raise _unsafe(exc) from None
 
 
 def _mismatch(knit_id: str) -> KnitCliError:
@@ -151,13 +106,13 @@ def pull(client: KnitClient, knit_id: str, dest: str, extract: bool) -> Path | N
     with client.download(knit_id) as (expected, size, chunks):
         progress = Progress(f"[knit data pull] {knit_id}", size)
 
-        def verified(tar: BinaryIO) -> TreeDigest:
-            return verify_tar(tar, progress=progress.advance)
+        def verified(tar: Iterable[bytes]) -> TreeDigest:
+            return verify_chunks(tar, progress=progress.advance)
 
         try:
             if dest == "-":
                 try:
-                    received = _receive(chunks, sys.stdout.buffer, verified)
+                    received = _receive(_written_to(sys.stdout.buffer, chunks), verified)
                 except KeyboardInterrupt:
                     raise Interrupted(
                         f"interrupted: the download of knit#id:{knit_id} stopped; what stdout got is incomplete",
@@ -177,10 +132,10 @@ def pull(client: KnitClient, knit_id: str, dest: str, extract: bool) -> Path | N
             try:
                 if extract:
                     partial.mkdir()
-                    received = _receive(chunks, None, lambda raw: extract_tar(raw, partial, progress=progress.advance))
+                    received = _receive(chunks, lambda tar: extract_chunks(tar, partial, progress=progress.advance))
                 else:
                     with open(partial, "wb") as raw:
-                        received = _receive(chunks, raw, verified)
+                        received = _receive(_written_to(raw, chunks), verified)
                 if received != expected:
                     raise _mismatch(knit_id)
             except BaseException as exc:

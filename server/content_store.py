@@ -9,24 +9,23 @@ With the kubernetes executor the same store lives on a ReadWriteMany volume that
 from __future__ import annotations
 
 import fcntl
-import io
 import json
 import os
 import re
 import shutil
 import stat
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import anyio
 import anyio.from_thread
 import anyio.to_thread
+from anyio.streams.memory import MemoryObjectReceiveStream
 
-from knitgraph.archive import UnsafeArchiveError, digest_directory, extract_tar, write_tar
+from knitgraph.archive import UnsafeArchiveError, digest_directory, extract_chunks, tar_chunks
 from knitgraph.graph_schema.errors import ConflictError, InvalidInputError, NotFoundError
 from knitgraph.graph_schema.records import StagedUpload
 
@@ -35,6 +34,7 @@ from .private_folders import private_folder
 CHUNK = 1 << 20
 _UPLOAD_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as :meth:`LocalContentStore.receive` makes them
 PENDING_GRACE_SECONDS = 600
+T = TypeVar("T")
 
 
 class ContentStore(Protocol):
@@ -52,31 +52,61 @@ class ContentStore(Protocol):
     async def sweep(self, known: Callable[[list[str]], Awaitable[set[str]]]) -> int: ...
 
 
-class _ChunkReader(io.RawIOBase):
-    """A blocking file over an async chunk iterator, read from a worker thread."""
+_QUEUED_CHUNKS = 64  # received ahead of the extracting thread: a few MiB per upload
 
-    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
-        self._chunks = chunks
-        self._buffer = b""
-        self._done = False
 
-    def readable(self) -> bool:
-        return True
-
-    async def _next(self) -> bytes:
+async def _take(queue: MemoryObjectReceiveStream[bytes]) -> list[bytes]:
+    """The next chunk and every other one already queued; empty at the end of the upload."""
+    try:
+        batch = [await queue.receive()]
+    except anyio.EndOfStream:
+        return []
+    while True:
         try:
-            return await self._chunks.__anext__()
-        except StopAsyncIteration:
-            return b""
+            batch.append(queue.receive_nowait())
+        except (anyio.WouldBlock, anyio.EndOfStream):
+            return batch
 
-    def readinto(self, target: memoryview) -> int:  # type: ignore[override]
-        while not self._buffer and not self._done:
-            self._buffer = anyio.from_thread.run(self._next)
-            self._done = not self._buffer
-        size = min(len(target), len(self._buffer))
-        target[:size] = self._buffer[:size]
-        self._buffer = self._buffer[size:]
-        return size
+
+async def _in_thread(chunks: AsyncIterator[bytes], consume: Callable[[Iterator[bytes]], T]) -> T:
+    """``consume(chunks)`` in a worker thread while the event loop keeps receiving ahead; chunks
+    cross in batches, one hop between the threads per batch rather than per chunk. An error of
+    ``chunks`` (the upload too large, the client gone) is raised where the thread reads on."""
+    send, queue = anyio.create_memory_object_stream[bytes](_QUEUED_CHUNKS)
+    failures: list[Exception] = []
+
+    async def receive() -> None:
+        with send:
+            try:
+                async for chunk in chunks:
+                    try:
+                        send.send_nowait(chunk)  # no checkpoint (a turn of the event loop) per chunk
+                    except anyio.WouldBlock:
+                        await send.send(chunk)
+            except anyio.BrokenResourceError:
+                pass  # the thread stopped reading: its own error says why
+            except Exception as exc:  # noqa: BLE001 - raised again in the thread, which stops reading
+                failures.append(exc)
+
+    def received() -> Iterator[bytes]:
+        while batch := anyio.from_thread.run(_take, queue):
+            yield from batch
+        if failures:
+            raise failures[0]
+
+    outcome: list[T] = []
+    error: Exception | None = None
+    async with anyio.create_task_group() as group:
+        group.start_soon(receive)
+        try:
+            outcome.append(await anyio.to_thread.run_sync(consume, received()))
+        except Exception as exc:  # noqa: BLE001 - raised below as itself, not in the task group's ExceptionGroup
+            error = exc
+        finally:
+            queue.close()
+    if error is not None:
+        raise error
+    return outcome[0]
 
 
 def _lock(folder: Path) -> int | None:
@@ -113,9 +143,7 @@ class LocalContentStore:
         assert fd is not None, "a fresh staging folder cannot be locked by anyone else"
         (folder / "tree").mkdir()
         try:
-            digest = await anyio.to_thread.run_sync(
-                lambda: extract_tar(io.BufferedReader(_ChunkReader(chunks), CHUNK), folder / "tree")
-            )
+            digest = await _in_thread(chunks, lambda received: extract_chunks(received, folder / "tree"))
             staged = StagedUpload(upload_id, digest.hexdigest(), digest.size)
             meta = {"digest": staged.digest, "size": staged.size, "completedAt": time.time()}
             (folder / "meta.json").write_text(json.dumps(meta))
@@ -203,26 +231,18 @@ class LocalContentStore:
         self.confirm(knit_id)
 
     def stream_tar(self, knit_id: str) -> Iterator[bytes]:
-        """The Data's content as tar chunks, written by a thread into a pipe as they are read."""
+        """The Data's content as tar chunks, read as they are sent (not hashed: the client checks
+        what it receives against the digest recorded)."""
         root = self.path(knit_id)
         if not root.is_dir():
             raise NotFoundError(f"the content of knit#id:{knit_id} is missing", "the Data may have been removed")
-        read_end, write_end = os.pipe()
-
-        def produce() -> None:
-            with os.fdopen(write_end, "wb") as sink:
-                try:
-                    write_tar(root, sink)
-                except (BrokenPipeError, UnsafeArchiveError):
-                    pass  # the reader went away, or the client sees a digest mismatch
 
         def chunks() -> Iterator[bytes]:
-            producer = threading.Thread(target=produce, name=f"tar-{knit_id}", daemon=True)
-            producer.start()
-            with os.fdopen(read_end, "rb") as source:
-                while chunk := source.read(CHUNK):
-                    yield chunk
-            producer.join()
+            try:
+                for chunk in tar_chunks(root, None, chunk_size=CHUNK):
+                    yield bytes(chunk)  # the ASGI server may hold on to it while the next is read
+            except UnsafeArchiveError:
+                pass  # the stream ends short: the client sees a damaged archive or a digest mismatch
 
         return chunks()
 

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import tarfile
 from pathlib import Path
 
 import pytest
 
-from knitgraph.archive import UnsafeArchiveError, extract_tar, verify_tar, write_tar
+from knitgraph.archive import (
+    TreeDigest,
+    UnsafeArchiveError,
+    extract_chunks,
+    extract_tar,
+    tar_chunks,
+    verify_tar,
+    write_tar,
+)
 
 from ..trees import describe, make_varied_tree
 
@@ -109,3 +118,36 @@ def test_extract_rejects_damaged_archive(tmp_path: Path) -> None:
     data = _tar(_file("a.txt", b"hello" * 1000)).getvalue()
     with pytest.raises(UnsafeArchiveError, match="damaged"):
         extract_tar(io.BytesIO(data[:700]), tmp_path)
+
+
+def test_a_stream_cut_inside_a_file_is_damaged_whatever_its_chunks(tmp_path: Path) -> None:
+    data = _tar(_file("big.bin", os.urandom(3 << 20))).getvalue()
+    cut = data[: 2 << 20]
+    for size in (4096, 65536, 1 << 20, len(cut)):
+        target = tmp_path / f"target-{size}"
+        target.mkdir()
+        with pytest.raises(UnsafeArchiveError, match="damaged: unexpected end of data"):
+            extract_chunks((cut[i : i + size] for i in range(0, len(cut), size)), target)
+
+
+def test_written_tar_is_one_that_tar_extracts(tmp_path: Path) -> None:
+    source = make_varied_tree(tmp_path / "source")
+    (source / "large.bin").write_bytes(os.urandom((3 << 20) + 7))  # spans chunks of the writer
+    archive = tmp_path / "sent.tar"
+    with open(archive, "wb") as out:
+        write_tar(source, out)
+    target = tmp_path / "target"
+    target.mkdir()
+    subprocess.run(["tar", "-C", str(target), "-xf", str(archive)], check=True)
+    assert describe(target) == describe(source)
+
+
+def test_a_file_that_shrinks_while_it_is_read_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "log.txt").write_bytes(b"x" * (3 << 20))
+    chunks = tar_chunks(source, TreeDigest(), chunk_size=1 << 20)
+    next(chunks)
+    os.truncate(source / "log.txt", 10)
+    with pytest.raises(UnsafeArchiveError, match="shrank while it was read"):
+        list(chunks)

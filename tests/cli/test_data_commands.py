@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from knitgraph.server.settings import Settings
+
 from ..conftest import Knit
 from ..trees import describe, make_varied_tree
 
@@ -138,3 +140,16 @@ def test_pull_refuses_to_overwrite(knit: Knit, tree: Path, tmp_path: Path) -> No
 
 def test_pull_unknown_data(knit: Knit, tmp_path: Path) -> None:
     assert "not found" in knit("data", "pull", "missing", str(tmp_path), expect=1).stderr
+
+
+def test_pull_of_content_damaged_on_the_server_saves_nothing(
+    knit: Knit, tree: Path, tmp_path: Path, clean_graph: Settings
+) -> None:
+    knit_id = push(knit, tree)["knitId"]
+    content = clean_graph.home / "content" / knit_id
+    stored = next(path for path in content.rglob("*") if path.is_file() and not path.is_symlink() and path.stat().st_size > 1000)
+    stored.write_bytes(b"not what was pushed" + stored.read_bytes()[19:])
+    for flags in (["-x"], []):
+        result = knit("data", "pull", *flags, knit_id, str(tmp_path / "out"), expect=1)
+        assert "does not match its digest; nothing was saved" in result.stderr
+        assert list((tmp_path / "out").iterdir()) == []

@@ -80,3 +80,11 @@ def test_expired_upload_is_swept(clean_graph: Settings, tmp_path: Path) -> None:
         assert len(list((settings.home / "staging").iterdir())) == 1
     with app_client(settings, new_token(settings)):
         assert list((settings.home / "staging").iterdir()) == []
+
+
+def test_an_upload_cut_short_is_refused_as_damaged_and_nothing_is_kept(client: TestClient, clean_graph: Settings) -> None:
+    data = _tar(big=bytes(3 << 20))[: 2 << 20]
+    response = client.post("/api/uploads", content=(data[i : i + 65536] for i in range(0, len(data), 65536)))
+    assert response.status_code == 400
+    assert "damaged" in response.json()["message"]["reason"]
+    assert list((clean_graph.home / "staging").iterdir()) == []
