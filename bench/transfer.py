@@ -21,7 +21,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import scorecard
 from .harness import MIB, BenchError, Knitgraph, isolated_knitgraph, machine, median, print_table, tool
+from .scorecard import Score
 
 SIZE_ENV = "BENCH_TRANSFER_MIB"
 DEFAULT_MIB = 1024
@@ -233,6 +235,27 @@ def report(layout: Layout, timings: Timings) -> None:
           "(Neo4j's not counted)")
     print(f"(wall times incl. knit start-up: `knit --version` alone takes {timings.startup:.2f} s; "
           "1 warm-up round not counted; pulled tree checked identical with diff -r)")
+    record_scores(mib, tar_rate, timings)
+
+
+# Real Knitfab v1.6.1 on this machine, 500 MiB (tar.gz + MD5 through knitd): recorded, not rebuilt here.
+KNITFAB_SECONDS_500_MIB = {"push": 11.4, "pull": 10.0}
+GOAL_OF_TAR = 0.8
+
+
+def record_scores(mib: float, tar_rate: float, timings: Timings) -> None:
+    for name, runs in (("push", timings.push), ("pull", timings.pull)):
+        rate = mib / median(runs)
+        scorecard.record(Score(
+            "goals", f"{name} {mib:.0f} MiB", f"{rate:.0f} MiB/s", f"tar -c | tar -x {tar_rate:.0f} MiB/s",
+            "measured", f"{rate / tar_rate:.2f}x", f">= {GOAL_OF_TAR}x tar", rate >= GOAL_OF_TAR * tar_rate,
+        ))
+        knitfab_rate = 500 / KNITFAB_SECONDS_500_MIB[name]
+        scorecard.record(Score(
+            "knitfab", f"{name} (per MiB; Knitfab: 500 MiB in {KNITFAB_SECONDS_500_MIB[name]} s)", f"{rate:.0f} MiB/s",
+            f"{knitfab_rate:.0f} MiB/s", "recorded", f"{rate / knitfab_rate:.1f}x", ">= 0.8x tar (above)",
+            rate >= GOAL_OF_TAR * tar_rate,
+        ))
 
 
 def run() -> None:
