@@ -91,9 +91,9 @@ class _Answer:
 
 
 @contextlib.contextmanager
-def _translated() -> Iterator[None]:
+def _translated(connecting: bool = False) -> Iterator[None]:
     """The standard library's errors as this module's (the subclass test comes first: an untrusted
-    certificate is an OSError too)."""
+    certificate is an OSError too). While ``connecting``, any failure means no connection was made."""
     try:
         yield
     except ssl.SSLCertVerificationError as exc:
@@ -101,7 +101,7 @@ def _translated() -> Iterator[None]:
     except (ConnectionRefusedError, socket.gaierror) as exc:
         raise Unreachable(str(exc)) from exc
     except (http.client.HTTPException, OSError) as exc:
-        raise Broken(str(exc) or type(exc).__name__) from exc
+        raise (Unreachable if connecting else Broken)(str(exc) or type(exc).__name__) from exc
 
 
 class HttpTransport:
@@ -122,28 +122,22 @@ class HttpTransport:
         return self._base_url
 
     def _connection(self) -> tuple[http.client.HTTPConnection, str]:
-        """A connection to the server or its proxy, and the request target prefix it needs."""
+        """A connection to the server or its proxy, and the request target prefix it needs: through
+        a proxy, plain HTTP names the whole URL and HTTPS tunnels (CONNECT) to the server."""
         from urllib.request import getproxies_environment, proxy_bypass
 
         proxy = getproxies_environment().get("https" if self._https else "http")
-        if proxy and proxy_bypass(self._host):
-            proxy = None
+        through = urlsplit(proxy) if proxy and not proxy_bypass(self._host) else None
+        host, port = (through.hostname or "", through.port or 80) if through else (self._host, self._port)
         if self._https:
-            context = self._tls or ssl.create_default_context()
-            if proxy:
-                through = urlsplit(proxy)
-                tunnelled = http.client.HTTPSConnection(
-                    through.hostname or "", through.port or 80, timeout=CONNECT_SECONDS, context=context
-                )
-                tunnelled.set_tunnel(self._host, self._port)
-                return tunnelled, self._prefix
-            return http.client.HTTPSConnection(self._host, self._port, timeout=CONNECT_SECONDS, context=context), \
-                self._prefix
-        if proxy:
-            through = urlsplit(proxy)
-            return http.client.HTTPConnection(through.hostname or "", through.port or 80, timeout=CONNECT_SECONDS), \
-                self._base_url
-        return http.client.HTTPConnection(self._host, self._port, timeout=CONNECT_SECONDS), self._prefix
+            connection = http.client.HTTPSConnection(
+                host, port, timeout=CONNECT_SECONDS, context=self._tls or ssl.create_default_context()
+            )
+            if through:
+                connection.set_tunnel(self._host, self._port)
+            return connection, self._prefix
+        return http.client.HTTPConnection(host, port, timeout=CONNECT_SECONDS), \
+            self._base_url if through else self._prefix
 
     @contextlib.contextmanager
     def request(
@@ -153,7 +147,7 @@ class HttpTransport:
         connection, prefix = self._connection()
         target = prefix + path + (f"?{urlencode(params)}" if params else "")
         try:
-            with _translated():
+            with _translated(connecting=True):
                 connection.connect()
             with _translated():
                 connection.sock.settimeout(read_seconds)
