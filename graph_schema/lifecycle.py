@@ -58,25 +58,19 @@ SET r.lockedAt = $now
 RETURN r.status AS status, p.pseudo AS pseudo, r.owner AS owner
 """
 
-_SET_STATUS_FIELDS: Final[LiteralString] = """
+# A status change in one round trip: lock, check that the Run is in one of ``$from`` and set, or
+# change nothing (then :func:`_change` reads why with LOCK_RUN, in the same transaction).
+CHANGE_STATUS: Final[LiteralString] = """
+MATCH (r:Run {runId: $runId})
+SET r.lockedAt = $now
+WITH r, r.status AS previous
+WHERE previous IN $from
 SET r.startedAt = CASE WHEN $status = 'running' AND r.status <> 'running' THEN $now ELSE r.startedAt END,
     r.status = $status, r.updatedAt = CASE WHEN r.status = $status THEN r.updatedAt ELSE $now END,
     r.exitCode = coalesce($exitCode, r.exitCode), r.exitMessage = coalesce($exitMessage, r.exitMessage),
     r.owner = CASE WHEN $release THEN null ELSE coalesce($owner, r.owner) END,
     r.leaseUntil = CASE WHEN $release THEN null ELSE coalesce($leaseUntil, r.leaseUntil) END,
     r.executor = coalesce($executor, r.executor)
-"""
-
-SET_STATUS: Final[LiteralString] = "MATCH (r:Run {runId: $runId})" + _SET_STATUS_FIELDS
-
-# The usual status change in one round trip: lock, check that the Run is in one of ``$from`` and
-# set, or change nothing (then :func:`_change` asks why, with LOCK_RUN, in the same transaction).
-CHANGE_STATUS: Final[LiteralString] = """
-MATCH (r:Run {runId: $runId})
-SET r.lockedAt = $now
-WITH r, r.status AS previous
-WHERE previous IN $from
-""" + _SET_STATUS_FIELDS + """
 RETURN previous
 """
 
@@ -162,12 +156,6 @@ async def _lock(tx: AsyncManagedTransaction, run_id: str, now: int) -> tuple[Run
     return RunStatus(record["status"]), bool(record["pseudo"]), record["owner"]
 
 
-async def _set(tx: AsyncManagedTransaction, run_id: str, status: RunStatus, now: int, **fields: Any) -> None:
-    params: dict[str, Any] = {"exitCode": None, "exitMessage": None, "owner": None, "leaseUntil": None,
-                              "executor": None, "release": False, **fields, "runId": run_id, "status": status.value, "now": now}
-    await (await tx.run(SET_STATUS, params)).consume()
-
-
 def _allowed_from(target: RunStatus, expected: tuple[RunStatus, ...] | None) -> list[str]:
     """The statuses a Run may be in to move to ``target`` (and that the caller expects)."""
     return [s.value for s in RunStatus if target in ALLOWED[s] and (expected is None or s in expected)]
@@ -186,8 +174,8 @@ async def _change(tx: AsyncManagedTransaction, run_id: str, target: RunStatus, n
         raise ConflictError(f"run {run_id} is {current.value}, not {' or '.join(s.value for s in expected)}",
                             "the run moved on meanwhile")
     check_transition(current, target)
-    await _set(tx, run_id, target, now, **fields)
-    return current
+    raise ConflictError(f"run {run_id} could not change from {current.value} to {target.value}",
+                        "the run moved on meanwhile")
 
 
 async def change_status(
