@@ -44,7 +44,7 @@ from knitgraph.graph_schema.timefmt import now_ms
 
 from . import scorecard
 from .harness import BenchError, Knitgraph, connect_graph, graphql, isolated_knitgraph, machine, percentile, positive_env
-from .scorecard import Score, ms, times
+from .scorecard import Score, duration, times
 
 DATA_ENV, DEFAULT_DATA = "BENCH_API_DATA", 10_000
 SAMPLES_ENV, DEFAULT_SAMPLES = "BENCH_API_SAMPLES", 40
@@ -67,7 +67,7 @@ class Reference:
     high: float
 
     def describe(self) -> str:
-        return ms(self.low) if self.low == self.high else f"{ms(self.low)}-{ms(self.high)}"
+        return duration(self.low) if self.low == self.high else f"{duration(self.low)}-{duration(self.high)}"
 
 
 KNITFAB = {
@@ -195,7 +195,7 @@ def _p50(values: list[float]) -> float:
 def _knitfab_row(metric: str, ours: float, goal_factor: float = 1.0) -> None:
     peer = KNITFAB[metric]
     scorecard.record(Score(
-        "knitfab", metric, f"p50 {ms(ours)}", peer.describe(), "recorded", times(peer.low, ours),
+        "knitfab", metric, f"p50 {duration(ours)}", peer.describe(), "recorded", times(peer.low, ours),
         f"<= Knitfab/{goal_factor:g}" if goal_factor != 1 else "<= Knitfab", ours * goal_factor <= peer.low,
     ))
 
@@ -254,12 +254,12 @@ def run() -> None:
         rss <= KNITFAB_RSS_MIB,
     ))
     scorecard.record(Score(
-        "goals", "`knit` start-up (`knit --version`)", f"p50 {ms(_p50(startup))}", "80 ms", "limit",
+        "goals", "`knit` start-up (`knit --version`)", f"p50 {duration(_p50(startup))}", "80 ms", "limit",
         times(0.080, _p50(startup)), "<= 80 ms", _p50(startup) <= 0.080,
     ))
-    print(f"lineage of the chain: {nodes} nodes; `knit --version` p50 {ms(_p50(startup))}; "
+    print(f"lineage of the chain: {nodes} nodes; `knit --version` p50 {duration(_p50(startup))}; "
           f"the install's processes right after the calls: {rss:.0f} MiB RSS, {pss:.0f} MiB PSS "
           f"(MiB RSS: {_memory_line(busy)}); after {IDLE_SECONDS} s idle: {idle_rss:.0f} MiB RSS ({_memory_line(idle)})")
     for metric, values in results.items():
-        print(f"{metric}: p50 {ms(_p50(values))} p95 {ms(percentile(values, 0.95))} | "
+        print(f"{metric}: p50 {duration(_p50(values))} p95 {duration(percentile(values, 0.95))} | "
               f"Knitfab {KNITFAB[metric].describe()} (recorded)")

@@ -62,7 +62,7 @@ from .harness import (
     print_table,
     tool,
 )
-from .scorecard import Score, times
+from .scorecard import Score, duration, times
 
 DATA_ENV, DEFAULT_DATA = "BENCH_PROJECTION_DATA", 100_000
 PLANS_ENV, DEFAULT_PLANS = "BENCH_PROJECTION_PLANS", 1_000
@@ -280,10 +280,6 @@ def measure_tag_changes(
 
 
 # -- report --------------------------------------------------------------------------------------
-
-
-def duration(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
 def ratio(peer: float, ours: float) -> str:

@@ -46,7 +46,7 @@ def times(peer: float, ours: float) -> str:
     return f"{ratio:.0f}x" if ratio >= 10 else f"{ratio:.2f}x"
 
 
-def ms(seconds: float) -> str:
+def duration(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
