@@ -43,7 +43,17 @@ from knitgraph.graph_schema.tags import Tag
 from knitgraph.graph_schema.timefmt import now_ms
 
 from . import scorecard
-from .harness import BenchError, Knitgraph, connect_graph, graphql, isolated_knitgraph, machine, percentile, positive_env
+from .harness import (
+    BenchError,
+    Knitgraph,
+    connect_graph,
+    graphql,
+    install_processes,
+    isolated_knitgraph,
+    machine,
+    percentile,
+    positive_env,
+)
 from .scorecard import Score, duration, times
 
 DATA_ENV, DEFAULT_DATA = "BENCH_API_DATA", 10_000
@@ -167,20 +177,15 @@ def tag_to_run(client: httpx.Client, knit_id: str) -> float:
 
 
 def install_memory(home: Path) -> dict[str, tuple[float, float]]:
-    """RSS and PSS in MiB of each process of the install at ``home`` (API server, Neo4j, any
-    container engine service it started: all carry its KNITGRAPH_HOME), by ``pid name``."""
-    marker = b"\0" + f"KNITGRAPH_HOME={home}".encode() + b"\0"
+    """RSS and PSS in MiB of each process of the install at ``home``, by ``pid name``."""
     found: dict[str, tuple[float, float]] = {}
-    for entry in Path("/proc").iterdir():
+    for pid, name in install_processes(home).items():
         try:
-            if not entry.name.isdigit() or marker not in b"\0" + (entry / "environ").read_bytes() + b"\0":
-                continue
-            rollup = (entry / "smaps_rollup").read_text().splitlines()
-            name = (entry / "comm").read_text().strip()
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
         except OSError:
             continue
         fields = {line.split(":")[0]: int(line.split()[1]) for line in rollup[1:] if line.endswith("kB")}
-        found[f"{entry.name} {name}"] = (fields.get("Rss", 0) / 1024, fields.get("Pss", 0) / 1024)
+        found[f"{pid} {name}"] = (fields.get("Rss", 0) / 1024, fields.get("Pss", 0) / 1024)
     return found
 
 

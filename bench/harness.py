@@ -188,6 +188,42 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
+def install_processes(home: Path) -> dict[int, str]:
+    """The processes of the install at ``home`` (API server, Neo4j, any container engine service it
+    started: all carry its KNITGRAPH_HOME), as pid -> name."""
+    marker = b"\0" + f"KNITGRAPH_HOME={home}".encode() + b"\0"
+    found: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker in b"\0" + (entry / "environ").read_bytes() + b"\0":
+                found[int(entry.name)] = (entry / "comm").read_text().strip()
+        except OSError:
+            continue  # ended meanwhile, or not ours to read
+    return found
+
+
+@dataclass(frozen=True)
+class CpuTimes:
+    """CPU seconds of one process: its own, and those of its children it has waited for."""
+
+    own: float
+    children: float
+
+
+def cpu_times(pids: Sequence[int]) -> dict[int, CpuTimes]:
+    """From ``/proc/PID/stat`` (utime + stime, cutime + cstime); processes that ended are left out."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[int, CpuTimes] = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
+        found[pid] = CpuTimes((utime + stime) / tick, (cutime + cstime) / tick)
+    return found
+
+
 def connect_graph(knitgraph: Knitgraph) -> Graph:
     """A graph_schema connection to the isolated server's embedded Neo4j (close it when done)."""
     password = (knitgraph.home / "neo4j" / "password").read_text().strip()

@@ -87,9 +87,12 @@ from tests.podman import Podman, PodmanError, podman_engine
 from . import scorecard
 from .harness import (
     BenchError,
+    CpuTimes,
     Knitgraph,
     connect_graph,
+    cpu_times,
     graphql,
+    install_processes,
     isolated_knitgraph,
     machine,
     percentile,
@@ -343,6 +346,18 @@ class Batch:
     first_ready_to_last_done: float
     polls: list[float]
     claim_gaps: list[float]
+    cpu: dict[str, CpuTimes]  # by process name: CPU seconds spent during the batch
+
+
+def cpu_during(before: dict[int, CpuTimes], after: dict[int, CpuTimes], names: dict[int, str]) -> dict[str, CpuTimes]:
+    """CPU seconds each process of the install spent between two readings, summed by name."""
+    spent: dict[str, CpuTimes] = {}
+    for pid, now in after.items():
+        then = before.get(pid, CpuTimes(0.0, 0.0))
+        sum_so_far = spent.get(names[pid], CpuTimes(0.0, 0.0))
+        spent[names[pid]] = CpuTimes(sum_so_far.own + now.own - then.own,
+                                     sum_so_far.children + now.children - then.children)
+    return spent
 
 
 def claim_gaps(ready: list[float], done: list[float], concurrency: int) -> list[float]:
@@ -381,11 +396,14 @@ def batch(knitgraph: Knitgraph, client: httpx.Client, count: int, concurrency: i
     """Seed ``count`` Data, apply one plan reading them all, time until every Run is done."""
     knit_ids = seed(knitgraph, Tag("bench", "throughput"), count)
     _progress(f"seeded {count:,} Data; applying the plan")
+    processes = install_processes(knitgraph.home)
+    cpu_before = cpu_times(list(processes))
     started = time.time()
     spec = plan_spec("bench:throughput", ["true"], "throughput")
     plan_id = graphql(client, APPLY_PLAN, spec=spec)["applyPlan"]["planId"]
     applied = time.time() - started
     polls = _wait_all_done(client, knit_ids, started)
+    cpu = cpu_during(cpu_before, cpu_times(list(processes)), processes)
     runs = graphql(client, ALL_RUNS, plan=[plan_id])["findRuns"]
     bad = [r for r in runs if r["status"] != "done"]
     if len(runs) != count or bad:
@@ -393,7 +411,7 @@ def batch(knitgraph: Knitgraph, client: httpx.Client, count: int, concurrency: i
     done = [parse_instant(r["updatedAt"]) / 1000 for r in runs]
     ready = [parse_instant(r["readyAt"]) / 1000 for r in runs]
     return Batch(count, applied, max(done) - started, max(done) - min(ready), polls,
-                 claim_gaps(ready, done, concurrency))
+                 claim_gaps(ready, done, concurrency), cpu)
 
 
 # -- per executor --------------------------------------------------------------------------------
@@ -485,6 +503,19 @@ def notes(r: ExecutorResults) -> None:
           f"claim came p50 {ms(percentile(b.claim_gaps, 0.5))} / p95 {ms(percentile(b.claim_gaps, 0.95))} after "
           f"the latest Run finished; completion polls (findRuns, {POLL_CHUNK} Data each) p50 "
           f"{ms(percentile(b.polls, 0.5))} x {len(b.polls)}; {r.load_before} before, {r.load_after} after")
+    print(f"{r.executor}: CPU per Run during the batch (ms; the server's reaped children are the sandboxes or "
+          f"engine clients and the tasks): {cpu_line(b)}")
+
+
+def cpu_line(b: Batch) -> str:
+    """Where the batch's CPU went, per Run, beside the CPU the machine had per Run."""
+    cores = len(os.sched_getaffinity(0))
+    parts = [f"{name} {t.own / b.count * 1000:.1f}" + (f" + children {t.children / b.count * 1000:.1f}" if t.children else "")
+             for name, t in sorted(b.cpu.items(), key=lambda item: -(item[1].own + item[1].children))]
+    total = sum(t.own + t.children for t in b.cpu.values())
+    available = b.total_seconds * cores
+    return (f"{', '.join(parts)}; total {total / b.count * 1000:.1f} of the {available / b.count * 1000:.1f} that "
+            f"{cores} cores had per Run ({total / available:.0%} busy)")
 
 
 def report(results: list[ExecutorResults], samples: int) -> None:
