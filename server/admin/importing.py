@@ -21,7 +21,7 @@ import orjson
 from knitgraph.graph_schema.bulk import UploadedRow
 from knitgraph.graph_schema.bulk_import import write_import_files
 from knitgraph.graph_schema.errors import ConflictError, InvalidInputError, KnitError
-from knitgraph.graph_schema.tags import Tag
+from knitgraph.graph_schema.tags import Tag, check_size, reject_system_key
 from knitgraph.graph_schema.timefmt import now_ms
 
 from ..embedded_neo4j import EmbeddedNeo4j
@@ -53,7 +53,10 @@ def _row(line: bytes, parsed: dict[str, Tag]) -> UploadedRow:
 
 
 def _parse(text: str, parsed: dict[str, Tag]) -> Tag:
-    tag = parsed[text] = Tag.parse(text)
+    tag = Tag.parse(text)
+    reject_system_key(tag.key)  # write_import_files checks it too, but here the error names the line
+    check_size(tag)
+    parsed[text] = tag
     return tag
 
 

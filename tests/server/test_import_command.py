@@ -77,7 +77,7 @@ def test_import_writes_what_the_bulk_path_writes(imported: Settings, clean_graph
     assert run_on_graph(imported, read_back) == run_on_graph(clean_graph, read_back)
     details, found, counts, _ = run_on_graph(imported, read_back)
     assert found == sorted(row.knit_id for row in ROWS[:2])
-    assert [d.size for d in details] == [12, None, None]
+    assert [d.content_size for d in details] == [12, None, None]
     assert Tag("empty", "") in details[1].tags and Tag("note", 'a "b", c') in details[0].tags
     assert counts["Data"] == 3 and counts["Run"] == 3
 
