@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from . import api, console, lineage, projection, runs, transfer
+from . import api, console, lineage, projection, runs, scale, transfer
 from .harness import BenchError
 from .scorecard import print_scorecard
 
@@ -17,6 +17,7 @@ BENCHMARKS: dict[str, Callable[[], None]] = {
     "lineage": lineage.run,
     "console": console.run,
     "api": api.run,
+    "scale": scale.run,
 }
 
 

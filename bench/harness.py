@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,14 +126,19 @@ def _log_tail(home: Path) -> str:
 
 
 @contextlib.contextmanager
-def isolated_knitgraph(extra_env: Mapping[str, str] | None = None) -> Iterator[Knitgraph]:
+def isolated_knitgraph(
+    extra_env: Mapping[str, str] | None = None, before_up: Callable[[Path, dict[str, str]], None] | None = None
+) -> Iterator[Knitgraph]:
     """``knitgraph up`` in a temporary home; ``knitgraph down`` and removal of the home afterwards.
 
     ``extra_env`` (e.g. ``KNITGRAPH_EXECUTOR``, ``DOCKER_HOST``) is added to the server's and
-    ``knit``'s environment; the isolating variables (home, ports, server) still win."""
+    ``knit``'s environment; the isolating variables (home, ports, server) still win. ``before_up``
+    is called with the home and that environment before ``knitgraph up`` (e.g. to import into it)."""
     home = Path(tempfile.mkdtemp(prefix="knitgraph-bench-home-"))
     env, api_root = _isolated_env(home, extra_env or {})
     try:
+        if before_up is not None:
+            before_up(home, env)
         try:
             run_checked([tool("knitgraph"), "up"], env=env, cwd=home)
         except BenchError as exc:

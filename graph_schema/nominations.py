@@ -54,7 +54,9 @@ CALL (i) {
     MATCH (d:Data {knitId: i.pinKnitId}) WHERE NOT EXISTS { (i)-[:REQUIRES]->() }
     RETURN d
     UNION
-    MATCH (d:Data)<-[:PRODUCED]-(:Run {finishedAt: i.pinTimestamp})
+    // the hint keeps Neo4j from scanning every Data and checking the input afterwards
+    MATCH (r:Run {finishedAt: i.pinTimestamp})-[:PRODUCED]->(d:Data)
+    USING INDEX r:Run(finishedAt)
     WHERE NOT EXISTS { (i)-[:REQUIRES]->() } AND i.pinKnitId IS NULL
     RETURN d
 }

@@ -4,6 +4,7 @@
     knitgraph neo4j install | start | stop | status
     knitgraph user add | role | list
     knitgraph token create | list | revoke
+    knitgraph import FILE [--overwrite]
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from knitgraph.graph_schema.errors import KnitError
 from ..embedded_neo4j import EmbeddedNeo4j
 from ..gc_tuning import tune_gc
 from ..settings import Settings
-from . import access
+from . import access, importing
 from .background import BackgroundServer
 from .podman import ManagedPodman
 from .tls import tls_files
@@ -197,3 +198,4 @@ if __name__ == "__main__":
 
 main.add_command(access.user)
 main.add_command(access.token)
+main.add_command(importing.import_data)

@@ -132,7 +132,8 @@ class EmbeddedNeo4j:
                 out.write(secrets.token_hex(24))  # hex: never mistaken for a flag
         return self.password_file.read_text().strip()
 
-    def _write_conf(self) -> None:
+    def write_conf(self) -> None:
+        """Write ``conf/neo4j.conf`` for this home's settings (at every start, and before an import)."""
         s = self.settings
         private_folder(self.dir)
         self.conf.mkdir(parents=True, exist_ok=True)
@@ -189,7 +190,7 @@ class EmbeddedNeo4j:
                 )
         self.install(log)
         java = self.java()
-        self._write_conf()
+        self.write_conf()
         self._set_initial_password(java)
         command = [
             java, *jvm_memory_flags(self.settings.neo4j_heap),

@@ -123,3 +123,21 @@ def test_finished_runs_batch_refuses_rows_that_do_not_fit(clean_graph: Settings)
     with pytest.raises(NotFoundError):
         run_on_graph(clean_graph, lambda graph: create_finished_runs_batch(graph, "no-such-plan", [running], NOW))
     assert run_on_graph(clean_graph, count_nodes)["Run"] == 0  # nothing was written
+
+
+def test_a_plan_pinned_to_a_timestamp_nominates_only_the_data_of_that_instant(clean_graph: Settings) -> None:
+    """Registration finds pinned Data through the Runs' finishedAt index (it once scanned every Data)."""
+    early, late = (UploadedRow(str(uuid.uuid4()), str(uuid.uuid4()), "digest", (Tag("bench", "pin"),)) for _ in range(2))
+    plan_id = str(uuid.uuid4())
+    spec = PlanSpec.build(image="bench/pin:v1", inputs=[("/in/1", [f"{KEY_TIMESTAMP}:{format_ms(NOW)}"])],
+                          outputs=[("/out/1", [])])
+
+    async def seed_and_register(graph: Graph) -> list[str]:
+        await create_uploaded_data_batch(graph, [early], NOW)
+        await create_uploaded_data_batch(graph, [late], NOW + 1000)
+        await register_plan(graph, spec, plan_id=plan_id, now=NOW + 2000)
+        found = await get_data(graph, early.knit_id)
+        return [d.run.plan.plan_id for d in found.downstreams] + [
+            d.run.plan.plan_id for d in (await get_data(graph, late.knit_id)).downstreams]
+
+    assert run_on_graph(clean_graph, seed_and_register) == [plan_id]
