@@ -27,6 +27,7 @@ from .sizing import jvm_memory_flags, page_cache
 MAIN_CLASS = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_CLASS = "org.neo4j.cli.AdminTool"
 SUPPORTED_JAVA = (17, 21)
+REPLAN_INTERVAL = "5m"  # the least time between two plannings of one query (Neo4j's default: 10 s)
 Log = Callable[[str], None]
 
 
@@ -150,6 +151,10 @@ class EmbeddedNeo4j:
             "dbms.security.auth_enabled=true",
             "dbms.usage_report.enabled=false",
             f"server.memory.pagecache.size={page_cache(s.neo4j_pagecache, self.dir / 'data')}",
+            # Runs change the counts the planner sees by more than its divergence threshold within
+            # seconds; at the default 10 s every query was planned again and again (half of Neo4j's
+            # CPU during a batch of Runs). Every plan seeks by id or picks its start explicitly.
+            f"dbms.cypher.min_replan_interval={REPLAN_INTERVAL}",
         ]
         (self.conf / "neo4j.conf").write_text("\n".join(lines) + "\n")
 
