@@ -82,11 +82,18 @@ class ProcessExecution:
         return None
 
     async def wait(self) -> ExitStatus:
-        while self.process.poll() is None:
-            if (breach := self._breach()) is not None:
-                await self.stop()
-                return breach
-            await anyio.sleep(WATCH_SECONDS)  # a poll: a thread per wait would outlive a cancelled one
+        exited = _exit_descriptor(self.process)
+        try:
+            while self.process.poll() is None:
+                if (breach := self._breach()) is not None:
+                    await self.stop()
+                    return breach
+                # Woken at the exit itself; the limits are looked at every WATCH_SECONDS meanwhile.
+                with anyio.move_on_after(WATCH_SECONDS):
+                    await (anyio.sleep_forever() if exited is None else anyio.wait_readable(exited))
+        finally:
+            if exited is not None:
+                os.close(exited)
         code = self.process.wait()
         return self._breach() or ExitStatus(code if code >= 0 else 128 - code)
 
@@ -194,6 +201,17 @@ class ProcessExecutor:
 
     async def reattach(self, job: Job) -> None:
         """Sandboxed processes die with their server (PR_SET_PDEATHSIG): nothing to re-attach."""
+        return None
+
+
+def _exit_descriptor(process: subprocess.Popen[bytes]) -> int | None:
+    """A pidfd of the (not yet reaped) process, readable once it has ended; None if it is reaped
+    already or the kernel has no pidfds (before Linux 5.3): the caller then polls."""
+    if process.returncode is not None:
+        return None
+    try:
+        return os.pidfd_open(process.pid)
+    except OSError:
         return None
 
 
