@@ -19,8 +19,10 @@ from .driver import Graph
 from .errors import ConflictError, run_not_found
 from .nominations import renominate_data
 from .plan_spec import CONCURRENCY_ANNOTATION
+from .plans import plan_details
 from .projection import project_nominated
-from .records import RunStatus
+from .records import PlanRecord, RunRecord, RunStatus
+from .runs import run_details
 
 ALLOWED: Final[dict[RunStatus, frozenset[RunStatus]]] = {
     RunStatus.DEACTIVATED: frozenset({RunStatus.DEACTIVATED, RunStatus.WAITING, RunStatus.ABORTING}),
@@ -48,8 +50,10 @@ def check_transition(current: RunStatus, target: RunStatus) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    run_id: str
-    plan_id: str
+    """A Run just claimed, as it is now (ready), and its plan: all it takes to build its task."""
+
+    run: RunRecord
+    plan: PlanRecord
 
 
 LOCK_RUN: Final[LiteralString] = """
@@ -199,7 +203,12 @@ async def change_status(
 async def _claim(tx: AsyncManagedTransaction, owner: str, now: int, lease_until: int, run_id: str | None) -> Claim | None:
     record = await (await tx.run(CLAIM_WAITING_RUN, owner=owner, now=now, leaseUntil=lease_until, runId=run_id,
                                  limitKey=_LIMIT_KEY)).single()
-    return None if record is None else Claim(record["runId"], record["planId"])
+    if record is None:
+        return None
+    # Read in the claim's own transaction: the task is built without two more round trips.
+    (run,) = await run_details(tx, [record["runId"]])
+    (plan,) = await plan_details(tx, [record["planId"]])
+    return Claim(run, plan)
 
 
 async def _next(tx: AsyncManagedTransaction, now: int) -> str | None:
@@ -227,7 +236,7 @@ async def claim_waiting_run(
     """Take the oldest waiting Run for execution (waiting -> ready, owned by ``owner``); the
     executor that runs it is recorded when it starts (:func:`change_status`). A Run waiting for
     its retry's backoff, or of a plan at its concurrency limit, is left waiting. With ``run_id``,
-    that Run only, if it is still the one to take."""
+    that Run only, if it is still the one to take. Returns the Run, now ready, and its plan."""
     return await graph.write(_claim, owner, now, lease_until, run_id)
 
 

@@ -246,7 +246,8 @@ def _plan_record(row: Mapping[str, Any]) -> PlanRecord:
     )
 
 
-async def _details(tx: AsyncManagedTransaction, plan_ids: list[str]) -> list[PlanRecord]:
+async def plan_details(tx: AsyncManagedTransaction, plan_ids: list[str]) -> list[PlanRecord]:
+    """The plans with these ids, in that order (unknown ids left out), within ``tx``."""
     result = await tx.run(GET_PLAN_DETAILS, planIds=plan_ids)
     by_id = {row["plan"]["planId"]: _plan_record(row) async for row in result}
     return [by_id[plan_id] for plan_id in plan_ids if plan_id in by_id]
@@ -254,7 +255,7 @@ async def _details(tx: AsyncManagedTransaction, plan_ids: list[str]) -> list[Pla
 
 async def get_plan(graph: Graph, plan_id: str) -> PlanRecord:
     """The plan with this id; raises ``NotFoundError``."""
-    found = await graph.read(_details, [plan_id])
+    found = await graph.read(plan_details, [plan_id])
     if not found:
         raise _not_found(plan_id)
     return found[0]
@@ -263,7 +264,7 @@ async def get_plan(graph: Graph, plan_id: str) -> PlanRecord:
 async def _find(tx: AsyncManagedTransaction, params: dict[str, Any]) -> list[PlanRecord]:
     result = await tx.run(FIND_PLAN_IDS, **params)
     ids = [row["planId"] async for row in result]
-    return await _details(tx, ids)
+    return await plan_details(tx, ids)
 
 
 async def find_plans(

@@ -104,7 +104,8 @@ def _attempt(row: dict[str, Any]) -> Attempt:
                    row.get("readyAt"), row.get("startedAt"), row["finishedAt"], row.get("executor"), row.get("logFile"))
 
 
-async def _details(tx: AsyncManagedTransaction, run_ids: list[str]) -> list[RunRecord]:
+async def run_details(tx: AsyncManagedTransaction, run_ids: list[str]) -> list[RunRecord]:
+    """The Runs with these ids, in that order (unknown ids left out), within ``tx``."""
     result = await tx.run(GET_RUN_DETAILS, runIds=run_ids)
     by_id = {row["run"]["runId"]: _run_record(row) async for row in result}
     return [by_id[run_id] for run_id in run_ids if run_id in by_id]
@@ -112,7 +113,7 @@ async def _details(tx: AsyncManagedTransaction, run_ids: list[str]) -> list[RunR
 
 async def get_run(graph: Graph, run_id: str) -> RunRecord:
     """The Run with this id; raises ``NotFoundError``."""
-    found = await graph.read(_details, [run_id])
+    found = await graph.read(run_details, [run_id])
     if not found:
         raise run_not_found(run_id)
     return found[0]
@@ -130,7 +131,7 @@ def parse_statuses(texts: list[str]) -> list[str]:
 async def _find(tx: AsyncManagedTransaction, params: dict[str, Any]) -> list[RunRecord]:
     result = await tx.run(FIND_RUN_IDS, **params)
     ids = [row["runId"] async for row in result]
-    return await _details(tx, ids)
+    return await run_details(tx, ids)
 
 
 async def find_runs(

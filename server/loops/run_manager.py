@@ -7,6 +7,8 @@ ends moves the Run to completing (exit 0) or aborting (any other code), then fin
 failed), which starts what the outputs feed. While tasks run it renews their leases and watches
 for users' stop requests. A Run whose lease ran out lost its worker (the server died): it is
 failed with exit 254, as Knitfab marks a lost worker, or finished if it was already finishing.
+The executor's concurrency bounds the tasks running at once: a Run whose task has ended gives its
+slot to the next Run while it is finished.
 
 Claiming and lease renewal are loops under the supervisor; the tasks themselves live in the
 manager's own task group, so a Neo4j outage pauses the loops without touching running tasks, and
@@ -36,7 +38,7 @@ from knitgraph.graph_schema.errors import (
     UnavailableError,
 )
 from knitgraph.graph_schema.plan_spec import NETWORK_ANNOTATION, ServiceSpec, service_of
-from knitgraph.graph_schema.records import RunStatus
+from knitgraph.graph_schema.records import PlanRecord, RunRecord, RunStatus
 from knitgraph.graph_schema.timefmt import now_ms
 
 from ..executor_choice import Runners
@@ -81,6 +83,7 @@ class RunManager:
         self.executing: dict[str, Execution | None] = {}
         self.survives_server: dict[str, bool] = {}  # of the executor each executing Run started with
         self.serving: set[str] = set()  # executing Runs of service plans: they hold no slot
+        self.finishing: set[str] = set()  # their task has ended: their slot is free, their lease still held
         self._slot_freed = anyio.Event()
         self._recovered_at = 0.0
         self._tasks: anyio.abc.TaskGroup | None = None
@@ -104,7 +107,7 @@ class RunManager:
         assert self._tasks is not None
         while True:
             claimed = None
-            if len(self.executing) - len(self.serving) < self.concurrency:
+            if self._slot_free():
                 if anyio.current_time() - self._recovered_at > RECOVER_SECONDS:
                     await self.recover()
                     self._recovered_at = anyio.current_time()
@@ -115,8 +118,13 @@ class RunManager:
                     await self._slot_freed.wait()  # a finished task frees a slot at once
                 self._slot_freed = anyio.Event()
                 continue
-            self.executing[claimed.run_id] = None
-            self._tasks.start_soon(self._execute, claimed.run_id)
+            self.executing[claimed.run.summary.run_id] = None
+            self._tasks.start_soon(self._execute, claimed)
+
+    def _slot_free(self) -> bool:
+        """Fewer tasks than the concurrency, and no more Runs finishing (their outputs hashed,
+        their outcome recorded) than that either: finishing lags behind when outputs are large."""
+        return len(self.executing) - len(self.serving) < self.concurrency and len(self.finishing) < self.concurrency
 
     async def _claim(self) -> lifecycle.Claim | None:
         """The next waiting Run, now ready and this server's; its before-hooks, if any, first."""
@@ -174,11 +182,11 @@ class RunManager:
         """Renew leases, and stop tasks whose Run a user stopped (possibly on another server)."""
         while True:
             await anyio.sleep(min(WATCH_SECONDS, self.lease_ms / 3000))
-            if not self.executing:
+            held = [*self.executing, *self.finishing]
+            if not held:
                 self.supervisor.recovered("run leases")  # nothing to renew is nothing failing
                 continue
-            statuses = await lifecycle.extend_leases(
-                self.graph, list(self.executing), owner=self.owner, lease_until=self._lease())
+            statuses = await lifecycle.extend_leases(self.graph, held, owner=self.owner, lease_until=self._lease())
             self.supervisor.recovered("run leases")
             for run_id, status in statuses.items():
                 execution = self.executing.get(run_id)
@@ -189,9 +197,12 @@ class RunManager:
                         logger.exception("run %s: could not stop its task", run_id)
 
     async def _load_job(self, run_id: str) -> tuple[Job, str]:
-        """The Run's task, and the executor for it: the one it started with, else its plan's choice."""
         run = await runs.get_run(self.graph, run_id)
-        plan = await plans.get_plan(self.graph, run.summary.plan.plan_id)
+        return self._job(run, await plans.get_plan(self.graph, run.summary.plan.plan_id))
+
+    def _job(self, run: RunRecord, plan: PlanRecord) -> tuple[Job, str]:
+        """The Run's task, and the executor for it: the one it started with, else its plan's choice."""
+        run_id = run.summary.run_id
         summary = plan.summary
         mounts = [Mount(self.store.input_path(a.knit_id), a.mountpoint.path, writable=False) for a in run.inputs]
         mounts += [Mount(self.store.prepare_output(a.knit_id), a.mountpoint.path, writable=True)
@@ -205,9 +216,10 @@ class RunManager:
                   env={"KNIT_RUN_ID": run_id, "KNIT_RUN_ATTEMPT": str(run.attempt)})
         return job, run.executor or choice.executor
 
-    async def _execute(self, run_id: str) -> None:
+    async def _execute(self, claimed: lifecycle.Claim) -> None:
+        run_id = claimed.run.summary.run_id
         try:
-            await self._run_task(run_id)
+            await self._run_task(claimed)
         except KnitError as exc:
             logger.warning("run %s: %s", run_id, exc)
         except anyio.get_cancelled_exc_class():
@@ -216,13 +228,17 @@ class RunManager:
             raise
         except Exception:  # a loop edge: log, and let recovery fail the run
             logger.exception("run %s: unexpected error", run_id)
+        # Its task has ended and its outcome is recorded: the next Run may start beside its finish.
+        self.finishing.add(run_id)
+        self.executing.pop(run_id, None)
+        self.survives_server.pop(run_id, None)
+        self._slot_freed.set()
         try:
             await until_recorded(f"run {run_id}'s finish", lambda: self._finish(run_id))
         except KnitError as exc:
             logger.warning("run %s could not be finished now (%s); recovery will", run_id, exc)
         finally:
-            self.executing.pop(run_id, None)
-            self.survives_server.pop(run_id, None)
+            self.finishing.discard(run_id)
             self._slot_freed.set()
 
     async def _abandon(self, run_id: str) -> None:
@@ -243,9 +259,10 @@ class RunManager:
         except KnitError:
             pass  # recovery at the next start finishes it
 
-    async def _run_task(self, run_id: str) -> None:
+    async def _run_task(self, claimed: lifecycle.Claim) -> None:
+        run_id = claimed.run.summary.run_id
         try:
-            job, name = await self._load_job(run_id)
+            job, name = self._job(claimed.run, claimed.plan)
             if job.service is not None and name in ("process", "docker") and os.geteuid() != 0:
                 raise InvalidInputError(
                     f"service '{job.service.name}' cannot be reached: the server enters a Run's network namespace to "
@@ -404,7 +421,7 @@ class RunManager:
         """Re-attach to tasks of lost Runs that still exist (containers); fail the others as lost
         (exit 254); finish those left finishing."""
         for run_id, status in await lifecycle.find_lost_runs(self.graph, now=now_ms()):
-            if run_id in self.executing:
+            if run_id in self.executing or run_id in self.finishing:
                 continue
             if status is RunStatus.RUNNING and self._tasks is not None:
                 job, name = await self._load_job(run_id)
