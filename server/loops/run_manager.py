@@ -38,7 +38,7 @@ from knitgraph.graph_schema.errors import (
     UnavailableError,
 )
 from knitgraph.graph_schema.plan_spec import NETWORK_ANNOTATION, ServiceSpec, service_of
-from knitgraph.graph_schema.records import PlanRecord, RunRecord, RunStatus
+from knitgraph.graph_schema.records import Exit, PlanRecord, RunRecord, RunStatus
 from knitgraph.graph_schema.timefmt import now_ms
 
 from ..executor_choice import Runners
@@ -169,12 +169,13 @@ class RunManager:
             return
         self._tasks.start_soon(self.hooks.after, run, transition)
 
-    async def _finish(self, run_id: str) -> None:
-        """completing -> done or aborting -> failed (or waiting, for a retry), with the hooks around it."""
+    async def _finish(self, run_id: str, known: RunRecord | None = None) -> None:
+        """completing -> done or aborting -> failed (or waiting, for a retry), with the hooks around it.
+        ``known``: the Run as this worker left it when it recorded its exit (not read again)."""
         status = (await runs.get_run(self.graph, run_id)).summary.status if self.hooks.configured else None
         if status is not None and status in lifecycle.FINISHES:
             await self._before_hooks(run_id, f"{status.value} -> {lifecycle.FINISHES[status].value}")
-        await finish_run(self.services, run_id)
+        await finish_run(self.services, run_id, known)
         if status is not None and status in lifecycle.FINISHES:
             await self._after_hooks(run_id, f"{status.value} -> {lifecycle.FINISHES[status].value}")
 
@@ -218,8 +219,9 @@ class RunManager:
 
     async def _execute(self, claimed: lifecycle.Claim) -> None:
         run_id = claimed.run.summary.run_id
+        known: RunRecord | None = None
         try:
-            await self._run_task(claimed)
+            known = await self._run_task(claimed)
         except KnitError as exc:
             logger.warning("run %s: %s", run_id, exc)
         except anyio.get_cancelled_exc_class():
@@ -234,7 +236,7 @@ class RunManager:
         self.survives_server.pop(run_id, None)
         self._slot_freed.set()
         try:
-            await until_recorded(f"run {run_id}'s finish", lambda: self._finish(run_id))
+            await until_recorded(f"run {run_id}'s finish", lambda: self._finish(run_id, known))
         except KnitError as exc:
             logger.warning("run %s could not be finished now (%s); recovery will", run_id, exc)
         finally:
@@ -259,7 +261,9 @@ class RunManager:
         except KnitError:
             pass  # recovery at the next start finishes it
 
-    async def _run_task(self, claimed: lifecycle.Claim) -> None:
+    async def _run_task(self, claimed: lifecycle.Claim) -> RunRecord | None:
+        """Start the Run's task and wait for its end; the Run as it then is, if this worker
+        recorded its exit (None: a user stopped it, it failed to start, or it served)."""
         run_id = claimed.run.summary.run_id
         try:
             job, name = self._job(claimed.run, claimed.plan)
@@ -285,17 +289,24 @@ class RunManager:
             execution = LimitedExecution(started, job)
         except (NotFoundError, InvalidInputError) as exc:
             await self._fail_to_start(run_id, exc)
-            return
+            return None
         except UnavailableError as unavailable:
             failure: KnitError = unavailable  # outlives the except clause, for the retried write
             await until_recorded(f"run {run_id}'s start failure", lambda: self._fail_to_start(run_id, failure))
-            return
+            return None
         self.executing[run_id] = execution
         await self._before_hooks(run_id, "starting -> running")
         await until_recorded(f"run {run_id}'s start", lambda: lifecycle.change_status(
             self.graph, run_id, RunStatus.RUNNING, now=now_ms(), expected=(RunStatus.STARTING,)))
         await self._after_hooks(run_id, "starting -> running")
-        await self._serve_until_exit(run_id, job, started, execution)
+        if job.service is not None:
+            await self._serve_until_exit(run_id, job, started, execution)
+            return None
+        recorded = await self._await_exit(run_id, execution)
+        if recorded is None:
+            return None
+        status, exit_ = recorded
+        return dataclasses.replace(claimed.run, summary=dataclasses.replace(claimed.run.summary, status=status, exit=exit_))
 
     async def _serve_until_exit(self, run_id: str, job: Job, started: Execution, execution: Execution) -> None:
         """Wait for the task's exit; a service Run meanwhile takes the traffic once healthy."""
@@ -381,7 +392,10 @@ class RunManager:
     async def _fail_to_start(self, run_id: str, exc: KnitError) -> None:
         await lifecycle.change_status(self.graph, run_id, RunStatus.ABORTING, now=now_ms(), exit_code=255, exit_message=exc.reason)
 
-    async def _await_exit(self, run_id: str, execution: Execution, ended: Callable[[], None] | None = None) -> None:
+    async def _await_exit(self, run_id: str, execution: Execution,
+                          ended: Callable[[], None] | None = None) -> tuple[RunStatus, Exit] | None:
+        """Wait for the task's exit and record it; the status and exit recorded (None when a user
+        stopped the Run meanwhile: theirs stand)."""
         status = await execution.wait()
         if ended is not None:
             ended()
@@ -391,19 +405,21 @@ class RunManager:
         target = RunStatus.COMPLETING if code == 0 else RunStatus.ABORTING
         message = status.message or ("" if code == 0 else f"exit status {code}")
 
-        async def record() -> None:
+        async def record() -> bool:
             try:
                 await lifecycle.change_status(self.graph, run_id, target, now=now_ms(), expected=(RunStatus.RUNNING,),
                                               exit_code=code, exit_message=message)
             except (ConflictError, NotFoundError):
-                pass  # a user stopped it meanwhile: their completing/aborting and exit stand
+                return False  # a user stopped it meanwhile: their completing/aborting and exit stand
+            return True
 
         transition = f"running -> {target.value}"
         await until_recorded(f"run {run_id}'s hooks", lambda: self._before_hooks(run_id, transition))
-        await until_recorded(f"run {run_id}'s exit", record)
+        recorded = await until_recorded(f"run {run_id}'s exit", record)
         await self._after_hooks(run_id, transition)
         # Only now: a task removed before its outcome is recorded would look lost after a crash.
         await execution.cleanup()
+        return (target, Exit(code, message)) if recorded else None
 
     async def _resume(self, run_id: str, job: Job, found: Execution, execution: Execution) -> None:
         try:

@@ -85,26 +85,33 @@ async def _retry_in_place(services: Services, run: RunRecord, policy: RetryPolic
                 policy.max + 1, delay)
 
 
-async def finish_run(services: Services, run_id: str) -> list[str]:
-    """Record a completing or aborting Run's outputs (their digests) and finish it, done or
-    failed; the Runs its outputs start exist on return (their ids are returned). An aborting Run
-    whose plan retries (``retry:``) and has attempts left goes back to waiting instead."""
-    run = await run_graph.get_run(services.graph, run_id)
-    if (policy := _retry_due(run)) is not None:
-        await _retry_in_place(services, run, policy)
-        return []
+def _measure_outputs(store: ContentStore, run: RunRecord) -> tuple[dict[str, tuple[str, int]], dict[str, dict[str, float]]]:
+    """Each output's (and the log's) content digest and size, and the metrics outputs hold."""
     digests: dict[str, tuple[str, int]] = {}
     metrics: dict[str, dict[str, float]] = {}
     for output in [*run.outputs, *([run.log] if run.log else [])]:
         try:
-            digest = await anyio.to_thread.run_sync(services.store.digest, output.knit_id)
-            digests[output.knit_id] = (digest, await anyio.to_thread.run_sync(services.store.size, output.knit_id))
+            digests[output.knit_id] = (store.digest(output.knit_id), store.size(output.knit_id))
         except UnsafeArchiveError as exc:
             # Recorded without a digest, such an output cannot be pulled; the log says why.
-            logger.warning("run %s: output knit#id:%s is unsafe: %s", run_id, output.knit_id, exc.reason)
+            logger.warning("run %s: output knit#id:%s is unsafe: %s", run.summary.run_id, output.knit_id, exc.reason)
             continue
         if output is not run.log:
-            metrics[output.knit_id] = await anyio.to_thread.run_sync(read_metrics, services.store, output.knit_id)
+            metrics[output.knit_id] = read_metrics(store, output.knit_id)
+    return digests, metrics
+
+
+async def finish_run(services: Services, run_id: str, known: RunRecord | None = None) -> list[str]:
+    """Record a completing or aborting Run's outputs (their digests) and finish it, done or
+    failed; the Runs its outputs start exist on return (their ids are returned). An aborting Run
+    whose plan retries (``retry:``) and has attempts left goes back to waiting instead.
+    ``known``: the Run as its worker left it on recording its exit, which saves reading it again
+    (whether it ends done or failed is decided from its status in the graph, not from this)."""
+    run = known or await run_graph.get_run(services.graph, run_id)
+    if (policy := _retry_due(run)) is not None:
+        await _retry_in_place(services, run, policy)
+        return []
+    digests, metrics = await anyio.to_thread.run_sync(_measure_outputs, services.store, run)
     return await lifecycle.finish_run(
         services.graph, run_id, now=now_ms(), digests=digests, creation=uuid.uuid4().hex,
         metrics={knit_id: found for knit_id, found in metrics.items() if found},
