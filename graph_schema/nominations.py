@@ -1,10 +1,16 @@
 """Nominations: which done Data can feed which plan input (Knitfab reference §2.1-§2.3).
 
-Owns ``(:Data)-[:NOMINATED {updated}]->(:Input)``. A Data matches an input when its producing Run
-is done, it is neither superseded nor purged, it carries every tag the input
-``REQUIRES``, and the input's pins (``pinKnitId``, ``pinTimestamp``) agree. ``updated: true``
-marks a nomination projection has not consumed yet. These functions run inside the caller's
-transaction, so a tag change or a finished Run and its nominations commit together.
+Owns ``(:Data)-[:NOMINATED {updated}]->(:Input)`` and ``(:Input)-[:ANCHOR]->(:Tag)``. A Data
+matches an input when its producing Run is done, it is neither superseded nor purged, it carries
+every tag the input ``REQUIRES``, and the input's pins (``pinKnitId``, ``pinTimestamp``) agree.
+``updated: true`` marks a nomination projection has not consumed yet. These functions run inside
+the caller's transaction, so a tag change or a finished Run and its nominations commit together.
+
+Every input that requires tags has one ``ANCHOR``: one of its ``REQUIRES`` tags, chosen at
+registration as the one anchoring the fewest inputs so far. A Data can only match inputs anchored
+at one of its own tags, so renominating a Data reads those inputs alone. Walking ``REQUIRES``
+instead reads every input requiring any of the Data's tags: a tag that 10,000 plans require
+(``ready:yes`` with a per-plan ``project:pN``) made each tag change check 10,000 inputs for one match.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ CALL (d, r) {
     DELETE n
 }
 CALL (d, r) {
-    MATCH (d)-[:TAGGED]->(:Tag)<-[:REQUIRES]-(i:Input) RETURN DISTINCT i
+    MATCH (d)-[:TAGGED]->(:Tag)<-[:ANCHOR]-(i:Input) RETURN i
     UNION
     MATCH (i:Input {pinKnitId: d.knitId}) RETURN i
     UNION
@@ -41,6 +47,19 @@ ON CREATE SET n.updated = true
 WITH i, n WHERE n.updated
 MATCH (p:Plan)-[:HAS_INPUT]->(i)
 RETURN DISTINCT p.planId AS planId
+"""
+
+# Fewest anchored inputs first, then fewest requiring inputs: a tag every plan requires
+# (``ready:yes``) anchors almost none, so it never brings its thousands of inputs to a tag change.
+ANCHOR_PLAN_INPUTS: Final[LiteralString] = """
+MATCH (:Plan {planId: $planId})-[:HAS_INPUT]->(i:Input)
+WHERE NOT EXISTS { (i)-[:ANCHOR]->() }
+CALL (i) {
+    MATCH (i)-[:REQUIRES]->(t:Tag)
+    WITH t ORDER BY COUNT { (t)<-[:ANCHOR]-() }, COUNT { (t)<-[:REQUIRES]-() }, t.key, t.value
+    LIMIT 1
+    CREATE (i)-[:ANCHOR]->(t)
+}
 """
 
 NOMINATE_FOR_PLAN: Final[LiteralString] = """
@@ -78,6 +97,8 @@ async def renominate_data(tx: AsyncManagedTransaction, knit_ids: list[str]) -> l
 
 
 async def nominate_for_plan(tx: AsyncManagedTransaction, plan_id: str) -> int:
-    """Nominate every done Data matching the plan's inputs (back-fill at registration)."""
+    """Anchor the new plan's inputs, and nominate every done Data matching them (back-fill at
+    registration)."""
+    await (await tx.run(ANCHOR_PLAN_INPUTS, planId=plan_id)).consume()
     record = await (await tx.run(NOMINATE_FOR_PLAN, planId=plan_id)).single()
     return int(record["nominated"]) if record else 0

@@ -13,10 +13,18 @@ from neo4j import AsyncManagedTransaction
 
 from ..driver import Graph
 from ..timefmt import now_ms
-from . import m0001_initial, m0002_plans_and_runs, m0003_users_and_tokens, m0004_schedules, m0005_imported_store
+from . import (
+    m0001_initial,
+    m0002_plans_and_runs,
+    m0003_users_and_tokens,
+    m0004_schedules,
+    m0005_imported_store,
+    m0006_input_anchors,
+)
 
 MIGRATIONS: Final = (
     m0001_initial, m0002_plans_and_runs, m0003_users_and_tokens, m0004_schedules, m0005_imported_store,
+    m0006_input_anchors,
 )
 
 FIND_APPLIED: Final[LiteralString] = "MATCH (m:Migration) RETURN m.id AS id"
