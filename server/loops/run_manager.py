@@ -84,7 +84,6 @@ class RunManager:
         self.survives_server: dict[str, bool] = {}  # of the executor each executing Run started with
         self.serving: set[str] = set()  # executing Runs of service plans: they hold no slot
         self.finishing: set[str] = set()  # their task has ended: their slot is free, their lease still held
-        self._slot_freed = anyio.Event()
         self._recovered_at = 0.0
         self._tasks: anyio.abc.TaskGroup | None = None
         self.hooks = LifecycleHooks(services.settings.hooks_file)
@@ -114,9 +113,7 @@ class RunManager:
                 claimed = await self._claim()
                 self.supervisor.recovered("run claims")
             if claimed is None:
-                with anyio.move_on_after(POLL_SECONDS):
-                    await self._slot_freed.wait()  # a finished task frees a slot at once
-                self._slot_freed = anyio.Event()
+                await self.services.runs_waiting.wait(POLL_SECONDS)  # a new Run or a freed slot ends it early
                 continue
             self.executing[claimed.run.summary.run_id] = None
             self._tasks.start_soon(self._execute, claimed)
@@ -234,14 +231,14 @@ class RunManager:
         self.finishing.add(run_id)
         self.executing.pop(run_id, None)
         self.survives_server.pop(run_id, None)
-        self._slot_freed.set()
+        self.services.runs_waiting.notify()
         try:
             await until_recorded(f"run {run_id}'s finish", lambda: self._finish(run_id, known))
         except KnitError as exc:
             logger.warning("run %s could not be finished now (%s); recovery will", run_id, exc)
         finally:
             self.finishing.discard(run_id)
-            self._slot_freed.set()
+            self.services.runs_waiting.notify()
 
     async def _abandon(self, run_id: str) -> None:
         """The server is shutting down. A container outlives it (and is re-attached at the next

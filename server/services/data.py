@@ -103,6 +103,7 @@ async def push_data(services: Services, actor: str | None, upload_id: str, diges
         creation=uuid.uuid4().hex, by=actor, size=staged.size,
     )
     services.store.confirm(knit_id)
+    services.runs_waiting.notify()
     return await data_graph.get_data(services.graph, knit_id)
 
 
@@ -122,10 +123,12 @@ async def tag_data(
     keys = [key.strip() for key in remove_keys]
     for key in keys:
         reject_system_key(key)
-    return await data_graph.update_data_tags(
+    changed = await data_graph.update_data_tags(
         services.graph, knit_id, add=parse_user_tags(add), remove=parse_user_tags(remove), remove_keys=keys,
         now=now_ms(), creation=uuid.uuid4().hex, by=actor,
     )
+    services.runs_waiting.notify()
+    return changed
 
 
 async def open_content(services: Services, knit_id: str) -> tuple[str, Iterator[bytes]]:

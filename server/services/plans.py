@@ -32,11 +32,14 @@ async def apply_plan(services: Services, actor: str | None, spec: PlanSpec) -> P
     plan_id = str(uuid.uuid4())
     await plan_graph.register_plan(services.graph, spec, plan_id=plan_id, now=now_ms(), creation=uuid.uuid4().hex,
                                    by=actor)
+    services.runs_waiting.notify()
     return await plan_graph.get_plan(services.graph, plan_id)
 
 
 async def set_plan_active(services: Services, plan_id: str, active: bool) -> PlanRecord:
-    return await plan_graph.set_plan_active(services.graph, plan_id, active)
+    changed = await plan_graph.set_plan_active(services.graph, plan_id, active)
+    services.runs_waiting.notify()
+    return changed
 
 
 async def change_plan_resources(

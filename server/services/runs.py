@@ -133,12 +133,15 @@ async def stop_run(services: Services, actor: str | None, run_id: str, fail: boo
 async def retry_run(services: Services, actor: str | None, run_id: str) -> RunRecord:
     for knit_id in await run_actions.retry_run(services.graph, run_id, now=now_ms(), by=actor):
         await anyio.to_thread.run_sync(services.store.discard, knit_id)
+    services.runs_waiting.notify()
     return await run_graph.get_run(services.graph, run_id)
 
 
 async def rerun_run(services: Services, actor: str | None, run_id: str, downstream: bool, dry_run: bool) -> reruns.Rerun:
-    return await reruns.rerun(services.graph, run_id, downstream=downstream, dry_run=dry_run, now=now_ms(),
-                              creation=uuid.uuid4().hex, by=actor)
+    rerun = await reruns.rerun(services.graph, run_id, downstream=downstream, dry_run=dry_run, now=now_ms(),
+                               creation=uuid.uuid4().hex, by=actor)
+    services.runs_waiting.notify()
+    return rerun
 
 
 async def invalidate_data(services: Services, actor: str | None, knit_id: str, dry_run: bool) -> reruns.Rerun:
