@@ -101,7 +101,7 @@ class ProcessExecution:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             with anyio.move_on_after(10):
-                await anyio.to_thread.run_sync(self.process.wait)
+                await anyio.to_thread.run_sync(self.process.wait, abandon_on_cancel=True)
             try:
                 # Also when the sandbox ended at once: one stopped while starting leaves its inner
                 # bwrap (and the task) behind in the group, its --die-with-parent not yet armed.

@@ -232,8 +232,15 @@ class RunManager:
         self.executing.pop(run_id, None)
         self.survives_server.pop(run_id, None)
         self.services.runs_waiting.notify()
+        async def finish() -> None:
+            nonlocal known
+            # Only the first try may use what this worker knows: after a failed try (a commit
+            # whose answer was lost, a long outage) the Run may have moved on and is read again.
+            first, known = known, None
+            await self._finish(run_id, first)
+
         try:
-            await until_recorded(f"run {run_id}'s finish", lambda: self._finish(run_id, known))
+            await until_recorded(f"run {run_id}'s finish", finish)
         except KnitError as exc:
             logger.warning("run %s could not be finished now (%s); recovery will", run_id, exc)
         finally:
@@ -292,9 +299,16 @@ class RunManager:
             await until_recorded(f"run {run_id}'s start failure", lambda: self._fail_to_start(run_id, failure))
             return None
         self.executing[run_id] = execution
-        await self._before_hooks(run_id, "starting -> running")
-        await until_recorded(f"run {run_id}'s start", lambda: lifecycle.change_status(
-            self.graph, run_id, RunStatus.RUNNING, now=now_ms(), expected=(RunStatus.STARTING,)))
+        try:
+            await self._before_hooks(run_id, "starting -> running")
+            await until_recorded(f"run {run_id}'s start", lambda: lifecycle.change_status(
+                self.graph, run_id, RunStatus.RUNNING, now=now_ms(), expected=(RunStatus.STARTING,)))
+        except Exception:
+            # Stopped by its user while starting, or gone: its task must not outlive the Run.
+            with anyio.CancelScope(shield=True):
+                await execution.stop()
+                await execution.cleanup()
+            raise
         await self._after_hooks(run_id, "starting -> running")
         if job.service is not None:
             await self._serve_until_exit(run_id, job, started, execution)

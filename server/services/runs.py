@@ -106,12 +106,14 @@ async def finish_run(services: Services, run_id: str, known: RunRecord | None = 
     failed; the Runs its outputs start exist on return (their ids are returned). An aborting Run
     whose plan retries (``retry:``) and has attempts left goes back to waiting instead.
     ``known``: the Run as its worker left it on recording its exit, which saves reading it again
-    (whether it ends done or failed is decided from its status in the graph, not from this)."""
+    (whether it ends done or failed is decided from its status in the graph, not from this; its
+    plan's ``retry`` is the one the Run was claimed under)."""
     run = known or await run_graph.get_run(services.graph, run_id)
     if (policy := _retry_due(run)) is not None:
         await _retry_in_place(services, run, policy)
         return []
-    digests, metrics = await anyio.to_thread.run_sync(_measure_outputs, services.store, run)
+    # Only reads files: a shutdown need not wait for it (recovery finishes the Run at the next start).
+    digests, metrics = await anyio.to_thread.run_sync(_measure_outputs, services.store, run, abandon_on_cancel=True)
     return await lifecycle.finish_run(
         services.graph, run_id, now=now_ms(), digests=digests, creation=uuid.uuid4().hex,
         metrics={knit_id: found for knit_id, found in metrics.items() if found},
