@@ -49,10 +49,10 @@ MATCH (p:Plan)-[:HAS_INPUT]->(i)
 RETURN DISTINCT p.planId AS planId
 """
 
-# Fewest anchored inputs first, then fewest requiring inputs: a tag every plan requires
-# (``ready:yes``) anchors almost none, so it never brings its thousands of inputs to a tag change.
-ANCHOR_PLAN_INPUTS: Final[LiteralString] = """
-MATCH (:Plan {planId: $planId})-[:HAS_INPUT]->(i:Input)
+# Anchors each input ``i`` not anchored yet. Fewest anchored inputs first, then fewest requiring
+# inputs: a tag every plan requires (``ready:yes``) anchors almost none, so it never brings its
+# thousands of inputs to a tag change.
+_ANCHOR_EACH_INPUT: Final[LiteralString] = """
 WHERE NOT EXISTS { (i)-[:ANCHOR]->() }
 CALL (i) {
     MATCH (i)-[:REQUIRES]->(t:Tag)
@@ -61,6 +61,11 @@ CALL (i) {
     CREATE (i)-[:ANCHOR]->(t)
 }
 """
+
+ANCHOR_PLAN_INPUTS: Final[LiteralString] = "MATCH (:Plan {planId: $planId})-[:HAS_INPUT]->(i:Input)" + _ANCHOR_EACH_INPUT
+
+# For migration m0006: the inputs of plans registered before anchors existed.
+ANCHOR_EVERY_INPUT: Final[LiteralString] = "MATCH (i:Input)" + _ANCHOR_EACH_INPUT
 
 NOMINATE_FOR_PLAN: Final[LiteralString] = """
 MATCH (:Plan {planId: $planId})-[:HAS_INPUT]->(i:Input)

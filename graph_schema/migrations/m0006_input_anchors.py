@@ -6,17 +6,8 @@ from __future__ import annotations
 
 from typing import Final, LiteralString
 
+from ..nominations import ANCHOR_EVERY_INPUT
+
 ID: Final = "m0006_input_anchors"
 
-STATEMENTS: Final[tuple[LiteralString, ...]] = (
-    """
-    MATCH (i:Input)
-    WHERE NOT EXISTS { (i)-[:ANCHOR]->() }
-    CALL (i) {
-        MATCH (i)-[:REQUIRES]->(t:Tag)
-        WITH t ORDER BY COUNT { (t)<-[:ANCHOR]-() }, COUNT { (t)<-[:REQUIRES]-() }, t.key, t.value
-        LIMIT 1
-        CREATE (i)-[:ANCHOR]->(t)
-    }
-    """,
-)
+STATEMENTS: Final[tuple[LiteralString, ...]] = (ANCHOR_EVERY_INPUT,)
