@@ -28,11 +28,13 @@ from .base import ExitStatus, Job
 from .cgroups import RunCgroup, create_cgroup
 from .limits import RunLimits, run_limits
 from .netns import open_namespace, parent_of, socket_in
-from .processes import die_with_parent
 from .sandbox import SCRATCH, SandboxSettings, bwrap_command
 from .seccomp import UnsupportedArchitectureError, filter_fd
 
 WATCH_SECONDS = 0.2
+# A shell that starts the sandbox once the server writes a line to its stdin. Should the server die
+# first, the shell reads the end of the pipe and exits: bubblewrap's --die-with-parent is not armed yet.
+GATE = ("/bin/sh", "-c", 'read -r opened && exec "$@" </dev/null', "knit-run")
 
 
 class ProcessSettings(SandboxSettings, Protocol):
@@ -157,12 +159,21 @@ class ProcessExecutor:
                 self._prepare_outputs(job)
                 command = bwrap_command(job, self.settings, scratch_bytes=limits.scratch, seccomp_fd=seccomp,
                                         info_fd=info_write if job.service else None)
-                cgroup = create_cgroup(f"knit-run-{job.run_id}", limits.memory, limits.pids)
-                process = self._spawn(job, command, (seccomp, info_write) if job.service else (seccomp,), cgroup, limits)
+                process, opener = _spawn_gated(job, command, (seccomp, info_write) if job.service else (seccomp,))
             finally:
                 os.close(seccomp)
                 if job.service:
                     os.close(info_write)
+            try:
+                # Joining a control group waits for the kernel (10-30 ms): not on the event loop.
+                cgroup = await anyio.to_thread.run_sync(_confine, process.pid, f"knit-run-{job.run_id}", limits)
+                os.write(opener, b"open\n")
+            except BaseException:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                raise
+            finally:
+                os.close(opener)
             if job.service is None:
                 return ProcessExecution(process, cgroup, limits)
             namespace = await anyio.to_thread.run_sync(_sandbox_namespace, info_read, process.pid)
@@ -171,37 +182,44 @@ class ProcessExecutor:
                 os.close(info_read)
         return ProcessExecution(process, cgroup, limits, (namespace, job.service.port) if namespace is not None else None)
 
-    def _spawn(self, job: Job, command: list[str], passed: tuple[int, ...], cgroup: RunCgroup | None,
-               limits: RunLimits) -> subprocess.Popen[bytes]:
-        join = [str(path) for path in cgroup.procs_files] if cgroup else []
-        as_root = os.geteuid() == 0
-
-        def confine() -> None:
-            die_with_parent()  # a dead server's Runs are failed as lost: their tasks must die too
-            os.umask(0o022)  # outputs readable by the Runs that read them next (same uid)
-            for procs in join:
-                with open(procs, "w") as file:
-                    file.write(str(os.getpid()))
-            if not join and limits.memory is not None:
-                resource.setrlimit(resource.RLIMIT_DATA, (limits.memory, limits.memory))
-            if not join and as_root:  # per uid: only the Runs' own uid may be capped so
-                resource.setrlimit(resource.RLIMIT_NPROC, (limits.pids, limits.pids))
-            # One byte over: a file stopped there puts the outputs over their limit, which names it.
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output + 1, limits.output + 1))
-
-        log = open(job.log_file, "ab") if job.log_file else subprocess.DEVNULL  # noqa: SIM115 - the child's, closed below
-        try:
-            return subprocess.Popen(  # preexec_fn only calls prctl, umask, write and setrlimit
-                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True, preexec_fn=confine, pass_fds=passed,
-            )
-        finally:
-            if job.log_file:
-                log.close()  # type: ignore[union-attr]
-
     async def reattach(self, job: Job) -> None:
-        """Sandboxed processes die with their server (PR_SET_PDEATHSIG): nothing to re-attach."""
+        """Sandboxes die with their server (bubblewrap's --die-with-parent): nothing to re-attach."""
         return None
+
+
+def _spawn_gated(job: Job, command: list[str], passed: tuple[int, ...]) -> tuple[subprocess.Popen[bytes], int]:
+    """The sandbox, waiting behind its gate (:data:`GATE`), and the gate's writing end. Its limits
+    are set from outside (:func:`_confine`), so Popen needs no ``preexec_fn`` and spawns with vfork
+    (0.2 ms) instead of forking the whole server (10-30 ms). From the event loop's thread: bubblewrap's
+    --die-with-parent follows the thread that started it, and a worker thread may end."""
+    log = open(job.log_file, "ab") if job.log_file else subprocess.DEVNULL  # noqa: SIM115 - the child's, closed below
+    gate, opener = os.pipe()
+    try:
+        process = subprocess.Popen([*GATE, *command], stdin=gate, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True, umask=0o022, pass_fds=passed)
+    except BaseException:
+        os.close(opener)
+        raise
+    finally:
+        os.close(gate)
+        if job.log_file:
+            log.close()  # type: ignore[union-attr]
+    return process, opener
+
+
+def _confine(pid: int, name: str, limits: RunLimits) -> RunCgroup | None:
+    """The gated sandbox's control group (if the server can make one) and rlimits, inherited by
+    everything it starts."""
+    cgroup = create_cgroup(name, limits.memory, limits.pids)
+    for procs in cgroup.procs_files if cgroup else []:
+        procs.write_text(str(pid))
+    if cgroup is None and limits.memory is not None:
+        resource.prlimit(pid, resource.RLIMIT_DATA, (limits.memory, limits.memory))
+    if cgroup is None and os.geteuid() == 0:  # per uid: only the Runs' own uid may be capped so
+        resource.prlimit(pid, resource.RLIMIT_NPROC, (limits.pids, limits.pids))
+    # One byte over: a file stopped there puts the outputs over their limit, which names it.
+    resource.prlimit(pid, resource.RLIMIT_FSIZE, (limits.output + 1, limits.output + 1))
+    return cgroup
 
 
 def _exit_descriptor(process: subprocess.Popen[bytes]) -> int | None:

@@ -125,8 +125,9 @@ class RunManager:
 
     async def _claim(self) -> lifecycle.Claim | None:
         """The next waiting Run, now ready and this server's; its before-hooks, if any, first."""
-        if not self.hooks.configured:
-            return await lifecycle.claim_waiting_run(self.graph, owner=self.owner, now=now_ms(), lease_until=self._lease())
+        if not self.hooks.configured:  # nothing sees it ready: its start is recorded with its claim
+            return await lifecycle.claim_waiting_run(self.graph, owner=self.owner, now=now_ms(), lease_until=self._lease(),
+                                                     executor_for=self._executor_for)
         run_id = await lifecycle.next_claimable_run(self.graph, now=now_ms())
         if run_id is None:
             return None
@@ -141,6 +142,9 @@ class RunManager:
         if claimed is not None:
             await self._after_hooks(run_id, "waiting -> ready")
         return claimed
+
+    def _executor_for(self, plan: PlanRecord) -> str:
+        return self.runners.choose(plan.summary.annotations).executor
 
     async def _before_hooks(self, run_id: str, transition: str) -> dict[str, str]:
         """Every before-hook accepts the transition the manager is about to make (asked again, with
@@ -283,11 +287,12 @@ class RunManager:
                     "with network shares the host's, and the Run it replaces holds that port",
                     f"remove the plan's annotation {NETWORK_ANNOTATION}=on (a service needs no network to be served)")
             executor = self.runners.executor(name)
-            if extra := await self._before_hooks(run_id, "ready -> starting"):
-                job = dataclasses.replace(job, env={**extra, **job.env})
-            await lifecycle.change_status(self.graph, run_id, RunStatus.STARTING, now=now_ms(), expected=(RunStatus.READY,),
-                                          executor=name)
-            await self._after_hooks(run_id, "ready -> starting")
+            if claimed.executor is None:  # still ready
+                if extra := await self._before_hooks(run_id, "ready -> starting"):
+                    job = dataclasses.replace(job, env={**extra, **job.env})
+                await lifecycle.change_status(self.graph, run_id, RunStatus.STARTING, now=now_ms(),
+                                              expected=(RunStatus.READY,), executor=name)
+                await self._after_hooks(run_id, "ready -> starting")
             self.survives_server[run_id] = executor.survives_server
             started = await executor.start(job)
             execution = LimitedExecution(started, job)

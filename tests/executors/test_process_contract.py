@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
@@ -11,7 +12,7 @@ from typing import ClassVar
 import pytest
 
 from knitgraph.executors import Execution, ExitStatus, Job
-from knitgraph.executors.process import ProcessExecution, ProcessExecutor
+from knitgraph.executors.process import GATE, ProcessExecution, ProcessExecutor
 from knitgraph.server.settings import Settings
 
 from .contract import ExecutorContract
@@ -20,7 +21,7 @@ from .contract import ExecutorContract
 class TestProcessContract(ExecutorContract):
     __test__ = True
 
-    survives_server = False  # the sandbox dies with its server (PR_SET_PDEATHSIG)
+    survives_server = False  # the sandbox dies with its server (bubblewrap's --die-with-parent)
     runs_commands = True
     ended_outside: ClassVar[ExitStatus] = ExitStatus(137)  # killed by SIGKILL: a process cannot vanish
 
@@ -47,3 +48,18 @@ def mentioning(run_id: bytes) -> Iterator[int]:
                 yield int(process.name)
         except OSError:
             continue  # ended meanwhile
+
+
+@pytest.mark.parametrize("opened", [True, False])
+def test_a_sandbox_starts_only_once_its_server_opens_the_gate(tmp_path: Path, opened: bool) -> None:
+    """The server confines the gated sandbox, then opens the gate; a server that dies before
+    (its end of the pipe closes unwritten) leaves nothing started: no task outside its limits."""
+    started = tmp_path / "started"
+    gate, opener = os.pipe()
+    process = subprocess.Popen([*GATE, "touch", str(started)], stdin=gate)
+    os.close(gate)
+    if opened:
+        os.write(opener, b"open\n")
+    os.close(opener)
+    assert process.wait(timeout=10) == (0 if opened else 1)
+    assert started.exists() is opened
