@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import click
 
-from .client import KnitClient
 from .profiles import KnitEnv, resolve_server
+
+if TYPE_CHECKING:  # the client (http.client, ssl) is imported by the commands that talk to a server
+    from .client import KnitClient
 
 
 @dataclass
@@ -22,6 +25,7 @@ class CliContext:
     @property
     def client(self) -> KnitClient:
         if self._client is None:
+            from .client import KnitClient
             from .http import HttpTransport
 
             server = resolve_server(self.profile, self.profile_store)

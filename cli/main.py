@@ -8,6 +8,7 @@ import traceback
 
 import click
 
+from . import __version__
 from .context import CliContext
 from .errors import KnitCliError
 from .extensions import KnitGroup
@@ -32,7 +33,7 @@ COMMANDS = {
 @click.option("--profile", help="Profile to use (default: the nearest .knitprofile, or `knitgraph up`'s).")
 @click.option("--profile-store", help="Profile store file (default: ~/.knit/profile).")
 @click.option("--env", "env_file", help="knitenv file (default: the nearest knitenv).")
-@click.version_option(package_name="knitgraph", prog_name="knit")
+@click.version_option(__version__, prog_name="knit")
 @click.pass_context
 def cli(ctx: click.Context, profile: str | None, profile_store: str | None, env_file: str | None) -> None:
     """knit: push Data, apply Plans, follow Runs and their lineage on a knitgraph server.
