@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .profiles import KnitEnv, resolve_server
-
-if TYPE_CHECKING:  # the client (http.client, ssl) is imported by the commands that talk to a server
+if TYPE_CHECKING:  # imported by the commands that use them: `knit --version` needs neither
     from .client import KnitClient
+    from .profiles import KnitEnv
 
 
 @dataclass
@@ -27,6 +26,7 @@ class CliContext:
         if self._client is None:
             from .client import KnitClient
             from .http import HttpTransport
+            from .profiles import resolve_server
 
             server = resolve_server(self.profile, self.profile_store)
             headers = {"Authorization": f"Bearer {server.token}"} if server.token else {}
@@ -41,6 +41,8 @@ class CliContext:
 
     @property
     def knitenv(self) -> KnitEnv:
+        from .profiles import KnitEnv
+
         return KnitEnv.load(self.env)
 
 

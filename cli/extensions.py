@@ -19,7 +19,6 @@ import click
 
 from .context import CliContext, pass_cli
 from .errors import Interrupted
-from .profiles import find_upwards, profile_name, resolve_server, store_path
 
 PREFIX = "knit-"
 
@@ -42,6 +41,8 @@ def find_extensions() -> dict[str, Path]:
 def extension_env(cli: CliContext) -> dict[str, str]:
     """What knit would use, for the extension: profile, profile store, knitenv (absolute paths, so the
     extension may change directory), server and token."""
+    from .profiles import find_upwards, profile_name, resolve_server, store_path
+
     server = resolve_server(cli.profile, cli.profile_store)
     env = {"KNIT_SERVER": server.api_root, "KNIT_PROFILE_STORE": str(store_path(cli.profile_store).absolute())}
     if (name := profile_name(cli.profile)) is not None:

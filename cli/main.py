@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 
 import click
 
@@ -51,6 +50,8 @@ def main() -> None:
         cli.main(prog_name="knit", standalone_mode=True)
     except Exception as exc:  # noqa: BLE001 - the CLI's last edge: nothing may escape as a traceback
         if os.environ.get("KNIT_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         KnitCliError(
             f"unexpected error: {type(exc).__name__}: {exc}",
