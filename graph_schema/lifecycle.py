@@ -205,7 +205,7 @@ async def change_status(
 
 
 async def _claim(tx: AsyncManagedTransaction, owner: str, now: int, lease_until: int, run_id: str | None,
-                 executor_for: Callable[[PlanRecord], str] | None) -> Claim | None:
+                 executor_for: Callable[[RunRecord, PlanRecord], str] | None) -> Claim | None:
     record = await (await tx.run(CLAIM_WAITING_RUN, owner=owner, now=now, leaseUntil=lease_until, runId=run_id,
                                  limitKey=_LIMIT_KEY)).single()
     if record is None:
@@ -215,7 +215,7 @@ async def _claim(tx: AsyncManagedTransaction, owner: str, now: int, lease_until:
     (plan,) = await plan_details(tx, [record["planId"]])
     if executor_for is None:
         return Claim(run, plan)
-    executor = executor_for(plan)
+    executor = executor_for(run, plan)
     await _change(tx, run.summary.run_id, RunStatus.STARTING, now, (RunStatus.READY,), {"executor": executor})
     return Claim(run, plan, executor)
 
@@ -241,7 +241,7 @@ async def postpone_waiting_run(graph: Graph, run_id: str, *, not_before: int) ->
 
 async def claim_waiting_run(
     graph: Graph, *, owner: str, now: int, lease_until: int, run_id: str | None = None,
-    executor_for: Callable[[PlanRecord], str] | None = None,
+    executor_for: Callable[[RunRecord, PlanRecord], str] | None = None,
 ) -> Claim | None:
     """Take the oldest waiting Run for execution (waiting -> ready, owned by ``owner``); the
     executor that runs it is recorded when it starts (:func:`change_status`), or at once, with

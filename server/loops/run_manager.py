@@ -143,8 +143,9 @@ class RunManager:
             await self._after_hooks(run_id, "waiting -> ready")
         return claimed
 
-    def _executor_for(self, plan: PlanRecord) -> str:
-        return self.runners.choose(plan.summary.annotations).executor
+    def _executor_for(self, run: RunRecord, plan: PlanRecord) -> str:
+        """The Run's executor: the one it started with, else its plan's choice."""
+        return run.executor or self.runners.choose(plan.summary.annotations).executor
 
     async def _before_hooks(self, run_id: str, transition: str) -> dict[str, str]:
         """Every before-hook accepts the transition the manager is about to make (asked again, with
@@ -203,7 +204,7 @@ class RunManager:
         return self._job(run, await plans.get_plan(self.graph, run.summary.plan.plan_id))
 
     def _job(self, run: RunRecord, plan: PlanRecord) -> tuple[Job, str]:
-        """The Run's task, and the executor for it: the one it started with, else its plan's choice."""
+        """The Run's task, and its executor (:meth:`_executor_for`)."""
         run_id = run.summary.run_id
         summary = plan.summary
         mounts = [Mount(self.store.input_path(a.knit_id), a.mountpoint.path, writable=False) for a in run.inputs]
@@ -216,7 +217,7 @@ class RunManager:
                   {**self.default_limits, **plan.resources},
                   plan.on_node, plan.service_account, network=choice.network, service=service_of(summary.annotations),
                   env={"KNIT_RUN_ID": run_id, "KNIT_RUN_ATTEMPT": str(run.attempt)})
-        return job, run.executor or choice.executor
+        return job, self._executor_for(run, plan)
 
     async def _execute(self, claimed: lifecycle.Claim) -> None:
         run_id = claimed.run.summary.run_id
