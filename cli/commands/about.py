@@ -6,6 +6,7 @@ from importlib.metadata import distribution
 
 import click
 
+from .. import __version__
 from ..context import CliContext, pass_cli
 
 DISTRIBUTION = "knitgraph"
@@ -15,7 +16,7 @@ DISTRIBUTION = "knitgraph"
 @pass_cli
 def version(cli: CliContext) -> None:
     """Print knit's version, then the version of the server it talks to (GraphQL `server`)."""
-    click.echo(f"knit: {distribution(DISTRIBUTION).version}")
+    click.echo(f"knit: {__version__}")
     server = cli.client.graphql("ServerInfo")["server"]
     click.echo(f"server: {server['version']} ({cli.client.http.base_url})")
 
